@@ -1,0 +1,84 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import cors from "@fastify/cors";
+import type { Pool } from "pg";
+import type { DestinationStream } from "pino";
+import type { Config } from "./config";
+import { genReqId, loggerOptions } from "./logger";
+import type { Storage } from "./s3";
+import auth from "./plugins/auth";
+import errors from "./plugins/errors";
+import health from "./routes/health";
+import tickets from "./routes/tickets";
+import "./types";
+
+export interface AppOptions {
+  config: Pick<Config, "NODE_ENV" | "LOG_LEVEL" | "APP_VERSION" | "JWT_SECRET">;
+  db: Pool;
+  storage: Storage;
+  /** Log destination (tests capture logs here); stdout when omitted. */
+  logStream?: DestinationStream;
+  /** Per-client-IP limit on API routes. Defaults suit one interactive client; benchmarks raise it. */
+  rateLimit?: { max: number; timeWindow: string | number };
+  /**
+   * Cross-origin browser access. Off by default (same-origin only); set to the exact
+   * list of front-end origins when a browser app on another origin calls this API.
+   */
+  corsOrigins?: string[];
+  /** Bound on the /health database probe. */
+  healthDbTimeoutMs?: number;
+}
+
+/** JSON bodies are small tickets; files go straight to S3 through presigned URLs. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export async function buildApp(opts: AppOptions) {
+  const production = opts.config.NODE_ENV === "production";
+  const app = Fastify({
+    logger: loggerOptions(opts.config.LOG_LEVEL, opts.logStream),
+    genReqId,
+    requestIdLogLabel: "reqId",
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Exactly one hop: the ALB appends the client address to X-Forwarded-For, and
+    // anything to the left of it is client-supplied and spoofable.
+    trustProxy: (_addr: string, hop: number) => hop < 1,
+    // Bound slow clients; the ALB idle timeout is 60 s.
+    requestTimeout: 30_000,
+    connectionTimeout: 65_000,
+    keepAliveTimeout: 65_000, // longer than the ALB's idle timeout, so the ALB closes first
+    ajv: {
+      // Reject unknown fields instead of silently dropping them: a typo gets a 400 naming it.
+      customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false },
+    },
+  });
+
+  app.decorate("db", opts.db);
+  app.decorate("storage", opts.storage);
+  app.addHook("onSend", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+  });
+
+  await app.register(errors, { production });
+  await app.register(helmet, {
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    frameguard: { action: "deny" },
+    // A JSON API serves no documents: nothing may be loaded or framed.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  });
+  if (opts.corsOrigins && opts.corsOrigins.length > 0) {
+    await app.register(cors, { origin: opts.corsOrigins, methods: ["GET", "POST", "PATCH"] });
+  }
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.rateLimit?.max ?? 300,
+    timeWindow: opts.rateLimit?.timeWindow ?? "1 minute",
+    // request.ip is already the real client (trustProxy: 1), so this keys on it.
+    keyGenerator: (req) => req.ip,
+  });
+  await app.register(auth, { secret: opts.config.JWT_SECRET });
+
+  await app.register(health, { version: opts.config.APP_VERSION, dbTimeoutMs: opts.healthDbTimeoutMs });
+  await app.register(tickets, { prefix: "/api/tickets" });
+  return app;
+}

@@ -1,0 +1,112 @@
+import { Pool, type PoolConfig } from "pg";
+import type { FastifyBaseLogger } from "fastify";
+import type { DbConfig } from "./config";
+import { pgSslOptions } from "./tls";
+
+/** Bounds that keep a dead or hanging database from hanging the app. */
+export const DB_TIMEOUTS = {
+  /** Give up on a TCP/TLS/auth handshake after this long (a black-holed host never answers). */
+  connectMs: 3000,
+  /** Client-side bound on any query, so a connection whose peer went silent is destroyed. */
+  queryMs: 10_000,
+  /** Server-side bound, so a runaway query does not hold locks forever. */
+  statementMs: 10_000,
+};
+
+export function poolConfig(cfg: DbConfig, overrides: Partial<PoolConfig> = {}): PoolConfig {
+  return {
+    host: cfg.DB_HOST,
+    port: cfg.DB_PORT,
+    database: cfg.DB_NAME,
+    user: cfg.DB_USER,
+    password: cfg.DB_PASSWORD,
+    ssl: pgSslOptions(cfg.DB_SSL),
+    max: 10,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
+    query_timeout: DB_TIMEOUTS.queryMs,
+    statement_timeout: DB_TIMEOUTS.statementMs,
+    keepAlive: true,
+    application_name: "paved-app",
+    ...overrides,
+  };
+}
+
+export function createPool(cfg: DbConfig, log: FastifyBaseLogger, overrides: Partial<PoolConfig> = {}): Pool {
+  const pool = new Pool(poolConfig(cfg, overrides));
+  // An idle client losing its connection (DB restart, failover) emits 'error' on the
+  // pool; unhandled, that would crash the process. The pool drops the client and
+  // opens a new one on the next checkout, which is how we recover without a restart.
+  pool.on("error", (err) => log.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, "idle database client lost"));
+  return pool;
+}
+
+export interface DbCheck {
+  status: "healthy" | "unhealthy";
+  responseTime: number;
+  error?: string;
+}
+
+/**
+ * `SELECT 1` bounded by `timeoutMs` no matter where it is stuck (waiting for a
+ * pool slot, connecting, or a query on a silent socket). The race answers the
+ * caller on time; the per-query and connect timeouts make sure the abandoned
+ * work is cleaned up shortly after.
+ */
+export async function checkDatabase(pool: Pool, timeoutMs: number): Promise<DbCheck> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error("timeout"), { code: "TIMEOUT" })), timeoutMs);
+  });
+  // query_timeout per query is supported by pg but missing from its QueryConfig type.
+  const query: Promise<unknown> = pool.query({ text: "SELECT 1", query_timeout: timeoutMs } as { text: string });
+  query.catch(() => undefined); // the race may abandon it; its rejection is expected
+  try {
+    await Promise.race([query, timeout]);
+    return { status: "healthy", responseTime: Math.round(performance.now() - started) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // Error *codes* only: health is public, messages can carry host names.
+    return { status: "unhealthy", responseTime: Math.round(performance.now() - started), error: e.code ?? "ERROR" };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Probe the database at startup with exponential backoff, logging every attempt,
+ * so a task that cannot reach RDS says so instead of hanging silently. Runs until
+ * it succeeds or `signal` aborts; the server already answers /livez meanwhile.
+ */
+export async function waitForDatabase(
+  pool: Pool,
+  log: FastifyBaseLogger,
+  opts: { initialDelayMs?: number; maxDelayMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<boolean> {
+  const { initialDelayMs = 500, maxDelayMs = 10_000, timeoutMs = DB_TIMEOUTS.connectMs, signal } = opts;
+  let delay = initialDelayMs;
+  for (let attempt = 1; !signal?.aborted; attempt++) {
+    const result = await checkDatabase(pool, timeoutMs);
+    if (result.status === "healthy") {
+      log.info({ attempt, responseTime: result.responseTime }, "database reachable");
+      return true;
+    }
+    log.warn({ attempt, error: result.error, retryInMs: delay }, "database not reachable yet, retrying");
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+    delay = Math.min(delay * 2, maxDelayMs);
+  }
+  return false;
+}
+
+/** Postgres / socket error codes that mean "database unavailable", answered with 503 rather than 500. */
+export function isDbUnavailable(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException & { message?: string };
+  const code = e?.code ?? "";
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03", "53300"].includes(code)) return true;
+  const msg = e?.message ?? "";
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout/i.test(msg);
+}
