@@ -1,0 +1,221 @@
+// RDS PostgreSQL (and Aurora) safety: encrypted, backed up, private, TLS-only,
+// and in prod resilient and hard to delete.
+import { Config, Res, resourcePolicy } from "../lib/core";
+import { asArray, asInt, isKnownString, isTrue, isUnknown } from "../lib/values";
+
+export const RDS_INSTANCE = "aws:rds/instance:Instance";
+export const RDS_CLUSTER = "aws:rds/cluster:Cluster";
+export const RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
+export const RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup";
+export const RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup";
+
+/** Read replicas inherit these settings from their source. */
+function isReplica(r: Res): boolean {
+    return r.props.replicateSourceDb !== undefined && r.props.replicateSourceDb !== null;
+}
+
+export const storageEncrypted = resourcePolicy({
+    name: "paved-rds-storage-encrypted",
+    description: "RDS instances and Aurora clusters encrypt storage at rest (optionally with a customer-managed KMS key).",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set storageEncrypted: true (and kmsKeyId to a customer-managed key when requireCustomerManagedKey is on). " +
+        "An existing unencrypted database must be migrated via an encrypted snapshot copy.",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    config: {
+        requireCustomerManagedKey: {
+            type: "boolean",
+            default: false,
+            description: "Also require kmsKeyId (a customer-managed key) instead of the AWS-managed aws/rds key.",
+        },
+    },
+    validate(r, config: Config, report) {
+        const enc = r.props.storageEncrypted;
+        if (isUnknown(enc) || isReplica(r)) {
+            return;
+        }
+        // Aurora Serverless v1 is always encrypted.
+        if (r.type === RDS_CLUSTER && r.props.engineMode === "serverless") {
+            return;
+        }
+        if (!isTrue(enc)) {
+            report("storageEncrypted is not true.");
+            return;
+        }
+        const key = r.props.kmsKeyId;
+        if (config.requireCustomerManagedKey && !isUnknown(key) && (!isKnownString(key) || key === "")) {
+            report("storage is encrypted with the AWS-managed key; set kmsKeyId to a customer-managed KMS key.");
+        }
+    },
+});
+
+export const backupRetention = resourcePolicy({
+    name: "paved-rds-backup-retention",
+    description: "Automated backups are kept for at least minRetentionDays (default 30).",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set backupRetentionPeriod to at least the configured minimum (max 35 days; use AWS Backup for longer).",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    config: {
+        minRetentionDays: {
+            type: "integer",
+            minimum: 1,
+            maximum: 35,
+            default: 30,
+            description: "Minimum backupRetentionPeriod in days.",
+        },
+    },
+    validate(r, config: Config, report) {
+        const v = r.props.backupRetentionPeriod;
+        if (isUnknown(v) || isReplica(r)) {
+            return;
+        }
+        const days = asInt(v);
+        const min: number = config.minRetentionDays;
+        if (days === undefined) {
+            report(`backupRetentionPeriod is not set (AWS default is 1-7 days); set it to at least ${min}.`);
+        } else if (days < min) {
+            report(`backupRetentionPeriod is ${days} days; the minimum is ${min}.`);
+        }
+    },
+});
+
+export const notPublic = resourcePolicy({
+    name: "paved-rds-not-public",
+    description: "Databases are never publicly accessible.",
+    severity: "critical",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set publiclyAccessible: false and keep the database in private subnets; connect from the app's security group, or for admin use SSM port forwarding.",
+    types: [RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
+    validate(r, _config, report) {
+        if (isTrue(r.props.publiclyAccessible)) {
+            report("publiclyAccessible is true.");
+        }
+    },
+});
+
+export const inSubnetGroup = resourcePolicy({
+    name: "paved-rds-in-subnet-group",
+    description: "Databases are placed in an explicit DB subnet group (private subnets), not the default VPC.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Create an aws.rds.SubnetGroup over the VPC's private subnets and set dbSubnetGroupName.",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    validate(r, _config, report) {
+        const v = r.props.dbSubnetGroupName;
+        if (isUnknown(v) || isReplica(r)) {
+            return;
+        }
+        if (!isKnownString(v) || v === "" || v === "default") {
+            report("dbSubnetGroupName is not set, so the database lands in the default VPC's subnets.");
+        }
+    },
+});
+
+function isPostgresFamily(family: string): boolean {
+    return family.startsWith("postgres") || family.startsWith("aurora-postgresql");
+}
+
+export const postgresForceSsl = resourcePolicy({
+    name: "paved-rds-postgres-force-ssl",
+    description: "PostgreSQL parameter groups set rds.force_ssl=1, so no client can connect without TLS; PostgreSQL instances use such a group unless the engine (15+) defaults to it.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Add { name: \"rds.force_ssl\", value: \"1\" } to the parameter group's parameters and set the instance's parameterGroupName to it; " +
+        "clients then connect with sslmode=verify-full and the RDS CA bundle.",
+    types: [RDS_PARAMETER_GROUP, RDS_CLUSTER_PARAMETER_GROUP, RDS_INSTANCE],
+    validate(r, _config, report) {
+        if (r.type === RDS_INSTANCE) {
+            const engine = r.props.engine;
+            const pg = r.props.parameterGroupName;
+            const version = r.props.engineVersion;
+            if (engine !== "postgres" || isUnknown(pg) || isUnknown(version) || isReplica(r)) {
+                return;
+            }
+            const usesDefault = !isKnownString(pg) || pg === "" || pg.startsWith("default.");
+            const major = isKnownString(version) ? asInt(version.split(".")[0]) : undefined;
+            // Engines before 15 ship rds.force_ssl=0 in the default group.
+            if (usesDefault && major !== undefined && major < 15) {
+                report(`PostgreSQL ${version} with the default parameter group accepts non-TLS connections; use a parameter group with rds.force_ssl=1.`);
+            }
+            return;
+        }
+        const family = r.props.family;
+        if (!isKnownString(family) || !isPostgresFamily(family)) {
+            return;
+        }
+        const params = r.props.parameters;
+        if (isUnknown(params)) {
+            return;
+        }
+        const forceSsl = asArray(params).find(p => p && p.name === "rds.force_ssl");
+        if (forceSsl && isUnknown(forceSsl.value)) {
+            return;
+        }
+        if (!forceSsl || String(forceSsl.value) !== "1") {
+            report(`PostgreSQL parameter group (${family}) does not set rds.force_ssl=1.`);
+        }
+    },
+});
+
+export const multiAz = resourcePolicy({
+    name: "paved-rds-multi-az",
+    description: "Production databases are Multi-AZ (mandatory in prod, advisory in staging).",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set multiAz: true on the instance (Aurora: run at least two instances in different AZs).",
+    types: [RDS_INSTANCE],
+    validate(r, _config, report) {
+        const v = r.props.multiAz;
+        if (!isUnknown(v) && !isTrue(v) && !isReplica(r)) {
+            report("multiAz is not true: one AZ outage takes the database down.");
+        }
+    },
+});
+
+export const deletionProtection = resourcePolicy({
+    name: "paved-rds-deletion-protection",
+    description: "Databases have deletion protection on (mandatory in prod, advisory in staging).",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set deletionProtection: true (turn it off deliberately, in a separate update, before deleting).",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    validate(r, _config, report) {
+        const v = r.props.deletionProtection;
+        if (!isUnknown(v) && !isTrue(v)) {
+            report("deletionProtection is not true.");
+        }
+    },
+});
+
+export const finalSnapshot = resourcePolicy({
+    name: "paved-rds-final-snapshot",
+    description: "Deleting a database takes a final snapshot (mandatory in prod, advisory in staging).",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set skipFinalSnapshot: false and finalSnapshotIdentifier: \"<name>-final\".",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    validate(r, _config, report) {
+        const skip = r.props.skipFinalSnapshot;
+        const id = r.props.finalSnapshotIdentifier;
+        if (isUnknown(skip) || isUnknown(id) || isReplica(r)) {
+            return;
+        }
+        if (isTrue(skip)) {
+            report("skipFinalSnapshot is true: deleting the database loses its data.");
+        } else if (!isKnownString(id) || id === "") {
+            report("finalSnapshotIdentifier is not set, so deletion fails or, if skipped later, loses data.");
+        }
+    },
+});
+
+export const databasePolicies = [
+    storageEncrypted,
+    backupRetention,
+    notPublic,
+    inSubnetGroup,
+    postgresForceSsl,
+    multiAz,
+    deletionProtection,
+    finalSnapshot,
+];

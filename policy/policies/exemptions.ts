@@ -1,0 +1,39 @@
+// Reporting on exemptions granted in the stack's policy config file.
+import { stackPolicy } from "../lib/core";
+import { appliedExemptions, configuredExemptions, expiryInstant, isExpired } from "../lib/exemptions";
+
+export const exemptionsNotExpired = stackPolicy({
+    name: "paved-exemptions-not-expired",
+    description: "Every exemption in the stack's policy config is well-formed and not past its expiry date.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    exemptible: false,
+    remediationSteps: "Fix the resource so the exemption is no longer needed and delete the exemption, or, after a new review, " +
+        "extend `expires` in policy/config/<stack>.json with an updated reason.",
+    validate(_resources, _config, report) {
+        for (const { policy, exemption } of configuredExemptions()) {
+            if (Number.isNaN(expiryInstant(exemption.expires))) {
+                report(`exemption of '${exemption.resource}' from ${policy} has an invalid expiry '${exemption.expires}' (use YYYY-MM-DD).`);
+            } else if (isExpired(exemption)) {
+                report(`exemption of '${exemption.resource}' from ${policy} expired on ${exemption.expires} (reason was: ${exemption.reason}).`);
+            }
+        }
+    },
+});
+
+export const exemptionsReport = stackPolicy({
+    name: "paved-exemptions-report",
+    description: "Lists every finding suppressed by a current exemption, so exemptions stay visible on every preview and update.",
+    severity: "low",
+    enforcementLevel: "advisory",
+    exemptible: false,
+    remediationSteps: "Nothing to do until the exemption expires; then fix the resource or renew the exemption after review.",
+    validate(_resources, _config, report) {
+        for (const a of appliedExemptions()) {
+            report(`[exempted from ${a.policy} until ${a.exemption.expires}: ${a.exemption.reason}] ${a.message}`, a.urn);
+        }
+    },
+}, { pavedExemptionReport: true });
+
+// The exemption policies must run after every other policy, so they are last in the pack.
+export const exemptionPolicies = [exemptionsNotExpired, exemptionsReport];

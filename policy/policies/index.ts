@@ -1,0 +1,27 @@
+// Every policy of the pack, in evaluation order. Importing this module does not
+// start the gRPC server (only constructing the PolicyPack in ../index.ts does),
+// so the offline evaluator and the tests run exactly these objects.
+import type { PavedPolicy } from "../lib/core";
+import { computePolicies } from "./compute";
+import { databasePolicies } from "./database";
+import { exemptionPolicies } from "./exemptions";
+import { iamPolicies } from "./iam";
+import { networkPolicies } from "./network";
+import { secretsPolicies } from "./secrets";
+import { storagePolicies, storageStackPolicies } from "./storage";
+import { transportPolicies } from "./transport";
+
+export const policies: PavedPolicy[] = [
+    ...networkPolicies,
+    ...transportPolicies,
+    ...secretsPolicies,
+    ...databasePolicies,
+    ...storagePolicies,
+    ...computePolicies,
+    ...iamPolicies,
+    ...storageStackPolicies,
+    // Must stay last: they report on what the policies above exempted.
+    ...exemptionPolicies,
+];
+
+export const PACK_NAME = "paved-guardrails";
