@@ -38,7 +38,6 @@ export async function buildApp(opts: AppOptions) {
   const app = Fastify({
     logger: loggerOptions(opts.config.LOG_LEVEL, opts.logStream),
     genReqId,
-    requestIdLogLabel: "reqId",
     bodyLimit: BODY_LIMIT_BYTES,
     // Exactly one hop: the ALB appends the client address to X-Forwarded-For, and
     // anything to the left of it is client-supplied and spoofable.
@@ -53,6 +52,8 @@ export async function buildApp(opts: AppOptions) {
     },
   });
 
+  // JSON only: anything else is a 415 naming the problem, not a confusing schema error.
+  app.removeContentTypeParser("text/plain");
   app.decorate("db", opts.db);
   app.decorate("storage", opts.storage);
   app.addHook("onSend", async (req, reply) => {

@@ -1,0 +1,55 @@
+import net from "node:net";
+
+/**
+ * A TCP proxy in front of PostgreSQL that can simulate a *hanging* database:
+ * in "hang" mode it accepts connections and swallows bytes without ever
+ * answering (a black-holed or frozen host), and stalls existing connections too.
+ */
+export class HangableProxy {
+  private server = net.createServer((c) => this.onConnection(c));
+  private pairs = new Set<{ client: net.Socket; upstream?: net.Socket }>();
+  mode: "forward" | "hang" = "forward";
+  port = 0;
+
+  constructor(private targetPort: number) {}
+
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  private onConnection(client: net.Socket) {
+    const pair: { client: net.Socket; upstream?: net.Socket } = { client };
+    this.pairs.add(pair);
+    client.on("error", () => undefined);
+    client.on("close", () => { this.pairs.delete(pair); pair.upstream?.destroy(); });
+    if (this.mode === "hang") {
+      client.resume(); // read and drop: the peer sees an open socket that never replies
+      return;
+    }
+    const upstream = net.connect(this.targetPort, "127.0.0.1");
+    pair.upstream = upstream;
+    upstream.on("error", () => client.destroy());
+    upstream.on("close", () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  /** Freeze: new connections hang, established ones stop delivering replies. */
+  hang() {
+    this.mode = "hang";
+    for (const p of this.pairs) p.upstream?.unpipe(p.client);
+  }
+
+  /** The database "comes back": stalled sockets are reset, new ones forward again. */
+  recover() {
+    this.mode = "forward";
+    for (const p of this.pairs) p.client.destroy();
+  }
+
+  async close() {
+    for (const p of this.pairs) p.client.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}

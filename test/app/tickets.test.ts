@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import type { FastifyInstance } from "fastify";
+import { testPostgres } from "./helpers/pg";
+import { bearer, makeApp, migratedDb } from "./helpers/app";
+import { mintToken } from "../../app/src/token";
+
+describe("app: tickets API", function () {
+  this.timeout(30_000);
+  let app: FastifyInstance;
+  let auth: { authorization: string };
+
+  before(async () => {
+    const pg = await testPostgres();
+    const db = await pg.createDatabase("tickets");
+    await migratedDb(db);
+    app = await makeApp(db);
+    auth = await bearer();
+  });
+  after(async () => app?.close());
+
+  const create = async (body: object) => app.inject({ method: "POST", url: "/api/tickets", headers: auth, payload: body });
+
+  it("creates, reads and updates a ticket", async () => {
+    const res = await create({ title: "  Printer on fire ", description: "3rd floor", priority: "urgent" });
+    assert.equal(res.statusCode, 201);
+    const t = res.json();
+    assert.equal(t.title, "Printer on fire");
+    assert.equal(t.status, "open");
+    assert.equal(t.priority, "urgent");
+    assert.equal(t.createdBy, "agent@example.com");
+    assert.equal(res.headers.location, `/api/tickets/${t.id}`);
+
+    const got = await app.inject({ method: "GET", url: `/api/tickets/${t.id}` });
+    assert.equal(got.statusCode, 200);
+    assert.deepEqual(got.json(), t);
+
+    const patched = await app.inject({ method: "PATCH", url: `/api/tickets/${t.id}`, headers: auth, payload: { status: "in_progress" } });
+    assert.equal(patched.statusCode, 200);
+    assert.equal(patched.json().status, "in_progress");
+    assert.equal(patched.json().title, "Printer on fire");
+    assert.ok(Date.parse(patched.json().updatedAt) >= Date.parse(t.updatedAt));
+  });
+
+  it("paginates with a stable cursor and filters by status", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await create({ title: `page-${i}` })).json().id);
+    await app.inject({ method: "PATCH", url: `/api/tickets/${ids[3]}`, headers: auth, payload: { status: "resolved" } });
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await app.inject({ method: "GET", url: "/api/tickets", query: { limit: "3", ...(cursor ? { cursor } : {}) } });
+      assert.equal(res.statusCode, 200);
+      const body = res.json();
+      assert.ok(body.items.length <= 3);
+      seen.push(...body.items.map((t: { id: string }) => t.id));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    // newest first, every ticket exactly once
+    assert.equal(new Set(seen).size, seen.length);
+    const mine = seen.filter((id) => ids.includes(id));
+    assert.deepEqual(mine, [...ids].reverse());
+
+    const resolved = await app.inject({ method: "GET", url: "/api/tickets?status=resolved" });
+    assert.deepEqual(resolved.json().items.map((t: { id: string }) => t.id), [ids[3]]);
+    assert.equal(resolved.json().nextCursor, null);
+  });
+
+  it("answers 404 for an unknown id on read, update and attachments", async () => {
+    const id = "00000000-0000-4000-8000-000000000000";
+    for (const [method, url, payload] of [
+      ["GET", `/api/tickets/${id}`, undefined],
+      ["PATCH", `/api/tickets/${id}`, { status: "closed" }],
+      ["GET", `/api/tickets/${id}/attachments`, undefined],
+      ["POST", `/api/tickets/${id}/attachments`, { fileName: "a.txt", contentType: "text/plain", size: 3 }],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: auth, payload });
+      assert.equal(res.statusCode, 404, `${method} ${url}`);
+      assert.match(res.json().message, new RegExp(`Ticket ${id} not found`));
+    }
+    const route = await app.inject({ method: "GET", url: "/nope" });
+    assert.equal(route.statusCode, 404);
+  });
+
+  it("answers 400 with a message naming the problem, never 500", async () => {
+    const cases: { method: "GET" | "POST" | "PATCH"; url: string; payload?: unknown; headers?: Record<string, string>; match: RegExp }[] = [
+      { method: "GET", url: "/api/tickets/not-a-uuid", match: /params\/id must match format "uuid"/ },
+      { method: "GET", url: "/api/tickets?status=bogus", match: /querystring\/status must be equal to one of the allowed values/ },
+      { method: "GET", url: "/api/tickets?limit=0", match: /querystring\/limit must be >= 1/ },
+      { method: "GET", url: "/api/tickets?limit=abc", match: /querystring\/limit must be integer/ },
+      { method: "GET", url: "/api/tickets?cursor=garbage", match: /not a valid cursor/ },
+      { method: "GET", url: "/api/tickets?colour=red", match: /must NOT have additional properties/ },
+      { method: "POST", url: "/api/tickets", payload: {}, match: /body must have required property 'title'/ },
+      { method: "POST", url: "/api/tickets", payload: { title: "x", sneaky: 1 }, match: /must NOT have additional properties/ },
+      { method: "POST", url: "/api/tickets", payload: { title: "   " }, match: /body\/title must match pattern/ },
+      { method: "POST", url: "/api/tickets", payload: { title: "x".repeat(201) }, match: /body\/title must NOT have more than 200 characters/ },
+      { method: "POST", url: "/api/tickets", payload: '{"title":', headers: { "content-type": "application/json" }, match: /JSON/i },
+      { method: "PATCH", url: "/api/tickets/00000000-0000-4000-8000-000000000000", payload: {}, match: /body must NOT have fewer than 1 properties/ },
+      { method: "PATCH", url: "/api/tickets/00000000-0000-4000-8000-000000000000", payload: { status: "done" }, match: /body\/status must be equal to one of the allowed values/ },
+    ];
+    for (const c of cases) {
+      const res = await app.inject({ method: c.method, url: c.url, payload: c.payload as string, headers: { ...auth, ...c.headers } });
+      assert.equal(res.statusCode, 400, `${c.method} ${c.url}: ${res.body}`);
+      assert.match(res.json().message, c.match, `${c.method} ${c.url}`);
+      assert.equal(res.json().error, "Bad Request");
+    }
+  });
+
+  it("limits body size (413) and content type (415)", async () => {
+    const big = await app.inject({ method: "POST", url: "/api/tickets", headers: auth, payload: { title: "x", description: "y".repeat(20_000) } });
+    assert.equal(big.statusCode, 413);
+    const form = await app.inject({ method: "POST", url: "/api/tickets", headers: { ...auth, "content-type": "text/plain" }, payload: "title=x" });
+    assert.equal(form.statusCode, 415);
+  });
+
+  it("requires a valid HS256 bearer token on every write endpoint (401)", async () => {
+    const id = (await create({ title: "auth" })).json().id;
+    const writes = [
+      ["POST", "/api/tickets", { title: "x" }],
+      ["PATCH", `/api/tickets/${id}`, { status: "closed" }],
+      ["POST", `/api/tickets/${id}/attachments`, { fileName: "a.txt", contentType: "text/plain", size: 3 }],
+    ] as const;
+    const forged = await mintToken("another-secret-that-is-long-enough-000", "mallory");
+    const expired = await mintToken("test-only-jwt-secret-0123456789abcdef", "old", "1s");
+    await new Promise((r) => setTimeout(r, 1100));
+    const header = (alg: string) => Buffer.from(JSON.stringify({ alg, typ: "JWT" })).toString("base64url");
+    const none = `${header("none")}.${Buffer.from(JSON.stringify({ sub: "mallory" })).toString("base64url")}.`;
+    for (const [method, url, payload] of writes) {
+      for (const headers of [{}, { authorization: `Bearer ${forged}` }, { authorization: `Bearer ${expired}` }, { authorization: `Bearer ${none}` }, { authorization: "Basic Zm9vOmJhcg==" }]) {
+        const res = await app.inject({ method, url, payload, headers });
+        assert.equal(res.statusCode, 401, `${method} ${url} with ${JSON.stringify(headers).slice(0, 40)}`);
+        assert.match(res.json().message, /npm run token/);
+      }
+    }
+    // reads are public; the ticket is unchanged
+    const after = await app.inject({ method: "GET", url: `/api/tickets/${id}` });
+    assert.equal(after.json().status, "open");
+  });
+});
