@@ -25,3 +25,6 @@ export const policies: PavedPolicy[] = [
 ];
 
 export const PACK_NAME = "paved-guardrails";
+
+/** Pack-wide default for any policy without its own level (the engine falls back to it). */
+export const PACK_ENFORCEMENT_LEVEL = "mandatory" as const;
