@@ -28,7 +28,14 @@ export async function runMigrations(cfg: DbConfig, opts: { log?: Log; dir?: stri
   try {
     await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(opts.lockTimeoutMs ?? 300_000))}`);
     log("waiting for migration lock", { lockKey: MIGRATION_LOCK_KEY });
-    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    } catch (err) {
+      if ((err as { code?: string }).code === "55P03") {
+        throw new Error(`lock timeout: another migration runner has held advisory lock ${MIGRATION_LOCK_KEY} for too long; check for a stuck migrate task (pg_locks) and retry.`);
+      }
+      throw err;
+    }
     await client.query("SET lock_timeout = 0");
     log("migration lock acquired");
     try {

@@ -12,7 +12,7 @@ export const TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef";
 /** A full env for child-process tests. */
 export function envFor(db: DbConfig, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PORT: "0",
+    PORT: "3000",
     HOST: "127.0.0.1",
     NODE_ENV: "production",
     LOG_LEVEL: "info",
@@ -51,10 +51,10 @@ export async function migratedDb(db: DbConfig): Promise<void> {
 export async function makeApp(db: DbConfig, opts: Partial<AppOptions> & { config?: Partial<Config>; poolOverrides?: object } = {}) {
   const pool: Pool = opts.db ?? createPool(db, quietLog, opts.poolOverrides);
   const app = await buildApp({
+    ...opts,
     config: { NODE_ENV: "production", LOG_LEVEL: "silent", APP_VERSION: "test-1.2.3", JWT_SECRET: TEST_JWT_SECRET, ...opts.config },
     db: pool,
     storage: opts.storage ?? createStorage({ bucket: "paved-test-bucket", region: "eu-west-1" }),
-    ...opts,
   } as AppOptions);
   app.addHook("onClose", async () => {
     await pool.end().catch(() => undefined);
