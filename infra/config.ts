@@ -1,0 +1,229 @@
+/**
+ * Typed, validated configuration for the paved program.
+ *
+ * Every size, count and toggle lives here as one entry of CONFIG_KEYS. The same
+ * table is declared in Pulumi.yaml (`config:` block, checked by a test) so the
+ * Pulumi CLI and this module agree on types and defaults. Per-stack values live in
+ * Pulumi.<stack>.yaml under the `paved:` namespace.
+ *
+ * A bad value fails the plan before any resource is built, with a message that
+ * names the key, the value and what is allowed — a wrong instance class or a 7-day
+ * backup window must never get as far as an AWS API call.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The config namespace (= Pulumi project name). */
+export const NAMESPACE = "paved";
+
+type KeyType = "string" | "integer" | "boolean";
+
+interface KeySpec<T> {
+    type: KeyType;
+    /** Default used when the stack does not set the key (mirrored in Pulumi.yaml). */
+    default: T;
+    description: string;
+    /** Allowed values (enumerations). */
+    allowed?: readonly T[];
+    /** Inclusive numeric range. */
+    min?: number;
+    max?: number;
+    /** Extra check; returns an error text or undefined. */
+    check?: (v: T) => string | undefined;
+}
+
+const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/** TLS 1.2+ ALB policies we accept (TLS 1.0/1.1 policies are refused). */
+export const ALLOWED_SSL_POLICIES = [
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS-1-2-2017-01",
+    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+] as const;
+
+/** Valid Fargate memory (MiB) per CPU unit setting. */
+export const FARGATE_MEMORY: Record<number, number[]> = {
+    256: [512, 1024, 2048],
+    512: [1024, 2048, 3072, 4096],
+    1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+    2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+    4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+};
+
+const str = (def: string, description: string, extra: Partial<KeySpec<string>> = {}): KeySpec<string> => ({ type: "string", default: def, description, ...extra });
+const int = (def: number, description: string, extra: Partial<KeySpec<number>> = {}): KeySpec<number> => ({ type: "integer", default: def, description, ...extra });
+const bool = (def: boolean, description: string): KeySpec<boolean> => ({ type: "boolean", default: def, description });
+
+/**
+ * Every project config key. Keys without a meaningful default use "" (unset).
+ * Order here is the order of the README table and of Pulumi.yaml.
+ */
+export const CONFIG_KEYS = {
+    environment: str("", "Deployment tier; prod turns on Multi-AZ, deletion protection, final snapshots and Pulumi protect", { allowed: ["staging", "prod"] }),
+    // --- network
+    vpcCidr: str("10.0.0.0/16", "VPC IPv4 CIDR (a /16 to /20 private range)", {
+        check: (v) => /^(10|172|192)\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|20)$/.test(v) ? undefined : "must be a private IPv4 CIDR with a /16 to /20 prefix, e.g. 10.0.0.0/16",
+    }),
+    azCount: int(2, "Availability zones to span (at least 2)", { min: 2, max: 3 }),
+    natGateways: str("single", "NAT gateways: one shared (single) or one per AZ (perAz)", { allowed: ["single", "perAz"] }),
+    // --- image
+    imagePlatform: str("linux/amd64", "Platform the app image is built for and Fargate runs", { allowed: ["linux/amd64", "linux/arm64"] }),
+    baseImage: str("", "BASE_IMAGE build arg for app/Dockerfile; empty keeps the Dockerfile's default"),
+    buildOnPreview: bool(true, "Build the image during `pulumi preview` so CI previews catch broken images"),
+    ecrKeepImages: int(30, "Tagged images the ECR lifecycle policy keeps", { min: 5, max: 1000 }),
+    // --- database
+    dbEngineVersion: str("16", "PostgreSQL major version", { allowed: ["16", "17"] }),
+    dbInstanceClass: str("db.t4g.medium", "RDS instance class", {
+        check: (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v) ? undefined : "must look like db.<family>.<size>, e.g. db.t4g.medium",
+    }),
+    dbAllocatedStorageGb: int(20, "Initial gp3 storage (GiB)", { min: 20, max: 65536 }),
+    dbMaxAllocatedStorageGb: int(100, "Storage autoscaling ceiling (GiB, at least dbAllocatedStorageGb)", { min: 20, max: 65536 }),
+    dbMultiAz: bool(false, "Multi-AZ standby (must be true for environment=prod)"),
+    dbBackupRetentionDays: int(30, "Automated backup retention in days (30 to 35)", { min: 30, max: 35 }),
+    dbDeletionProtection: bool(false, "RDS deletion protection (must be true for environment=prod)"),
+    dbSkipFinalSnapshot: bool(false, "Skip the final snapshot on delete (staging only; refused for prod)"),
+    dbName: str("paved", "Database name the app uses", {
+        check: (v) => /^[a-z][a-z0-9_]{0,62}$/.test(v) ? undefined : "must start with a lowercase letter and contain only a-z, 0-9, _",
+    }),
+    dbMasterUsername: str("paved_admin", "RDS master user name (its password is generated and kept by RDS in Secrets Manager)", {
+        check: (v) => /^[a-z][a-z0-9_]{0,15}$/.test(v) && !["admin", "postgres", "rdsadmin"].includes(v) ? undefined : "must be 1-16 chars of a-z, 0-9, _ starting with a letter, and not a reserved name (admin, postgres, rdsadmin)",
+    }),
+    dbMonitoringIntervalSeconds: int(60, "Enhanced monitoring interval in seconds", { allowed: [1, 5, 10, 15, 30, 60] }),
+    dbPerformanceInsightsRetentionDays: int(7, "Performance Insights retention (7, or a multiple of 31 up to 731)", {
+        check: (v) => v === 7 || (v % 31 === 0 && v >= 31 && v <= 731) || v === 731 ? undefined : "must be 7, 731 or a multiple of 31 between 31 and 713",
+    }),
+    dbConnectionsAlarmThreshold: int(200, "DatabaseConnections alarm threshold", { min: 1, max: 100000 }),
+    // --- service
+    taskCpu: int(512, "Fargate task CPU units", { allowed: [256, 512, 1024, 2048, 4096] }),
+    taskMemoryMib: int(1024, "Fargate task memory (MiB, must be valid for taskCpu)", { min: 512, max: 30720 }),
+    desiredCount: int(2, "Tasks at first deploy (autoscaling owns it afterwards)", { min: 1, max: 100 }),
+    minCapacity: int(2, "Autoscaling minimum tasks", { min: 1, max: 100 }),
+    maxCapacity: int(4, "Autoscaling maximum tasks", { min: 1, max: 100 }),
+    cpuTargetPercent: int(60, "Target-tracking CPU utilisation (%)", { min: 10, max: 90 }),
+    memoryTargetPercent: int(70, "Target-tracking memory utilisation (%)", { min: 10, max: 90 }),
+    requestsPerTarget: int(1000, "Target-tracking ALB requests per target per minute", { min: 10, max: 100000 }),
+    healthCheckGraceSeconds: int(60, "ECS health-check grace period after a task starts (s)", { min: 0, max: 600 }),
+    logLevel: str("info", "App LOG_LEVEL", { allowed: ["fatal", "error", "warn", "info", "debug", "trace"] }),
+    // Deliberate relaxation: ECS Exec opens an interactive shell path into tasks.
+    enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default)"),
+    // --- load balancer / certificate
+    domain: str("", "Public host name (e.g. app.example.com); with hostedZoneId, ACM issues a DNS-validated certificate", {
+        check: (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : "must be a lowercase DNS name such as app.example.com",
+    }),
+    hostedZoneId: str("", "Route 53 hosted zone id for domain (DNS validation and the alias record)", {
+        check: (v) => v === "" || /^Z[A-Z0-9]{1,31}$/.test(v) ? undefined : "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+    }),
+    certificateArn: str("", "Existing ACM certificate ARN for the HTTPS listener (instead of domain+hostedZoneId)", {
+        check: (v) => v === "" || /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(v) ? undefined : "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+    }),
+    sslPolicy: str("ELBSecurityPolicy-TLS13-1-2-2021-06", "HTTPS listener TLS policy (TLS 1.2+ only)", { allowed: ALLOWED_SSL_POLICIES }),
+    hstsMaxAgeSeconds: int(31536000, "HSTS max-age injected by the HTTPS listener (at least one year)", { min: 31536000, max: 63072000 }),
+    albDeletionProtection: bool(false, "ALB deletion protection (must be true for environment=prod)"),
+    albIdleTimeoutSeconds: int(60, "ALB idle timeout (s)", { min: 1, max: 4000 }),
+    // --- storage
+    noncurrentVersionDays: int(30, "Days before noncurrent attachment versions expire", { min: 1, max: 3650 }),
+    accessLogRetentionDays: int(90, "Days ALB access logs are kept", { min: 1, max: 3650 }),
+    // --- observability
+    logRetentionDays: int(30, "CloudWatch log retention for app, flow and RDS logs (days)", { allowed: CLOUDWATCH_RETENTION_DAYS }),
+    alarmEmail: str("", "Optional e-mail subscribed to the alarm topic (confirm the e-mail AWS sends)", {
+        check: (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "must be an e-mail address",
+    }),
+    latencyP99AlarmSeconds: int(2, "Target p99 response time alarm threshold (s)", { min: 1, max: 60 }),
+    error5xxAlarmPercent: int(5, "ALB 5xx rate alarm threshold (% of requests)", { min: 1, max: 100 }),
+} satisfies Record<string, KeySpec<any>>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+type ValueOf<K extends ConfigKey> = (typeof CONFIG_KEYS)[K]["default"];
+
+/** The validated configuration the components consume. */
+export type AppConfig = { [K in ConfigKey]: ValueOf<K> extends boolean ? boolean : ValueOf<K> extends number ? number : string } & {
+    /** Stack name (staging, prod, …). */
+    stack: string;
+    /** AWS region from `aws:region`. */
+    region: string;
+    isProd: boolean;
+    /** Resource name prefix, e.g. paved-staging. */
+    name: string;
+};
+
+/** Thrown for every invalid config value; the message names the key and the allowed values. */
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+function describeAllowed(spec: KeySpec<any>): string {
+    if (spec.allowed) return `one of: ${spec.allowed.join(", ")}`;
+    if (spec.type === "boolean") return "true or false";
+    if (spec.type === "integer") return `an integer${spec.min !== undefined ? ` from ${spec.min}` : ""}${spec.max !== undefined ? ` to ${spec.max}` : ""}`;
+    return "a string";
+}
+
+function parseValue(key: string, spec: KeySpec<any>, raw: string): any {
+    const fq = `${NAMESPACE}:${key}`;
+    const bad = (why?: string) => new ConfigError(`Invalid config ${fq}=${JSON.stringify(raw)}: ${why ?? `must be ${describeAllowed(spec)}`}. Fix it with \`pulumi config set ${fq} <value>\` or in Pulumi.<stack>.yaml.`);
+    let v: any;
+    if (spec.type === "boolean") {
+        if (raw !== "true" && raw !== "false") throw bad();
+        v = raw === "true";
+    } else if (spec.type === "integer") {
+        if (!/^-?\d+$/.test(raw.trim())) throw bad();
+        v = Number(raw);
+    } else {
+        v = raw;
+    }
+    if (spec.allowed && !spec.allowed.includes(v)) throw bad();
+    if (typeof v === "number" && ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) throw bad();
+    const err = spec.check?.(v);
+    if (err) throw bad(err);
+    return v;
+}
+
+/**
+ * Reads and validates every key. `get` returns the raw string value of a key in
+ * the `paved` namespace (the Pulumi config by default; tests pass a map).
+ */
+export function loadConfig(get: (key: string) => string | undefined = (k) => new pulumi.Config(NAMESPACE).get(k), region?: string, stack: string = pulumi.getStack()): AppConfig {
+    const out: Record<string, any> = {};
+    for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]) {
+        const raw = get(key);
+        out[key] = raw === undefined ? spec.default : parseValue(key, spec, String(raw));
+    }
+    const c = out as AppConfig;
+    const fail = (msg: string) => { throw new ConfigError(msg); };
+    const awsRegion = region ?? new pulumi.Config("aws").get("region");
+    if (!awsRegion) fail("Missing config aws:region: set it with `pulumi config set aws:region <region>` (e.g. us-east-1).");
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(awsRegion!)) fail(`Invalid config aws:region=${JSON.stringify(awsRegion)}: must be an AWS region such as us-east-1.`);
+
+    if (c.environment === "") fail(`Missing config ${NAMESPACE}:environment: must be one of: staging, prod. Set it in Pulumi.${stack}.yaml.`);
+    const isProd = c.environment === "prod";
+
+    // Cross-key rules. Prod hardening is not optional: each relaxation is refused by name.
+    if (!FARGATE_MEMORY[c.taskCpu].includes(c.taskMemoryMib)) {
+        fail(`Invalid config ${NAMESPACE}:taskMemoryMib=${c.taskMemoryMib}: with taskCpu=${c.taskCpu} it must be one of: ${FARGATE_MEMORY[c.taskCpu].join(", ")}.`);
+    }
+    if (c.minCapacity > c.maxCapacity) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: must be <= ${NAMESPACE}:maxCapacity (${c.maxCapacity}).`);
+    if (c.desiredCount < c.minCapacity || c.desiredCount > c.maxCapacity) fail(`Invalid config ${NAMESPACE}:desiredCount=${c.desiredCount}: must be between ${NAMESPACE}:minCapacity (${c.minCapacity}) and ${NAMESPACE}:maxCapacity (${c.maxCapacity}).`);
+    if (c.dbMaxAllocatedStorageGb < c.dbAllocatedStorageGb) fail(`Invalid config ${NAMESPACE}:dbMaxAllocatedStorageGb=${c.dbMaxAllocatedStorageGb}: must be >= ${NAMESPACE}:dbAllocatedStorageGb (${c.dbAllocatedStorageGb}).`);
+    if (isProd) {
+        if (!c.dbMultiAz) fail(`Invalid config ${NAMESPACE}:dbMultiAz=false: must be true when ${NAMESPACE}:environment=prod.`);
+        if (!c.dbDeletionProtection) fail(`Invalid config ${NAMESPACE}:dbDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
+        if (c.dbSkipFinalSnapshot) fail(`Invalid config ${NAMESPACE}:dbSkipFinalSnapshot=true: prod always keeps a final snapshot; allowed: false.`);
+        if (!c.albDeletionProtection) fail(`Invalid config ${NAMESPACE}:albDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
+        if (c.minCapacity < 2) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: prod needs at least 2 tasks (one per AZ).`);
+    }
+    // A certificate source is mandatory: the ALB never serves the app over plain HTTP.
+    const hasZoneCert = c.domain !== "" && c.hostedZoneId !== "";
+    if (!hasZoneCert && c.certificateArn === "") {
+        fail(`No certificate source for stack "${stack}": set ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId (ACM certificate validated in Route 53) or ${NAMESPACE}:certificateArn (an existing ACM certificate). The HTTPS listener cannot be built without one.`);
+    }
+    if ((c.domain === "") !== (c.hostedZoneId === "") && c.certificateArn === "") {
+        fail(`Incomplete certificate config: ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId must be set together (or set ${NAMESPACE}:certificateArn).`);
+    }
+    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}` };
+}

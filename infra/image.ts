@@ -1,0 +1,130 @@
+/**
+ * The app image: an ECR repository (scan on push, immutable tags, KMS, lifecycle)
+ * and a docker.Image built from app/Dockerfile with the repository root as the
+ * build context (npm workspaces need the root package.json and lockfile).
+ *
+ * The tag is a content hash of the app sources, Dockerfile and lockfile, and the
+ * task definition uses the pushed repo digest (`repo@sha256:…`): unchanged code
+ * gives an unchanged task definition, so `pulumi up` does not redeploy the service,
+ * and a tag can never silently point at different bits.
+ *
+ * Build on preview: on by default (`paved:buildOnPreview`), so a CI `pulumi preview`
+ * on a pull request fails when the image does not build — the broken-image-found-
+ * in-production failure mode of our users. Set it to false only for previews on
+ * machines without Docker.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+
+/** Repository root (build context). */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** Paths (relative to the repo root) whose content defines the image. */
+const HASHED_PATHS = ["app", "package.json", "package-lock.json"];
+/** Never part of the image's identity (build outputs, local state, dependencies). */
+const SKIPPED = new Set(["node_modules", "dist", ".dev-pg", "coverage", ".git"]);
+
+function collect(root: string, rel: string, out: string[]): void {
+    const abs = path.join(root, rel);
+    if (!fs.existsSync(abs)) return;
+    const st = fs.statSync(abs);
+    if (st.isDirectory()) {
+        for (const entry of fs.readdirSync(abs).sort()) {
+            if (SKIPPED.has(entry) || entry.startsWith(".env")) continue;
+            collect(root, path.posix.join(rel, entry), out);
+        }
+    } else if (st.isFile()) {
+        out.push(rel);
+    }
+}
+
+/**
+ * A deterministic content hash (first 12 hex chars of SHA-256 over paths and
+ * bytes) of everything that goes into the image.
+ */
+export function appContentHash(root: string = REPO_ROOT): string {
+    const files: string[] = [];
+    for (const p of HASHED_PATHS) collect(root, p, files);
+    const h = crypto.createHash("sha256");
+    for (const f of files.sort()) {
+        h.update(f).update("\0").update(fs.readFileSync(path.join(root, f))).update("\0");
+    }
+    return h.digest("hex").slice(0, 12);
+}
+
+export interface ImageArgs {
+    /** Resource name prefix, e.g. `paved-staging`; also the ECR repository name. */
+    name: string;
+    /** KMS key that encrypts the repository. */
+    kmsKey: aws.kms.Key;
+    /** Tagged images to keep; older ones expire. */
+    keepImages: number;
+    /** Target platform, `linux/amd64` or `linux/arm64`. */
+    platform: string;
+    /** BASE_IMAGE build arg; empty keeps the Dockerfile's default. */
+    baseImage: string;
+    /** Build during `pulumi preview` (CI catches broken images before merge). */
+    buildOnPreview: boolean;
+    /** Dockerfile path relative to the repo root. */
+    dockerfile?: string;
+    /** Tags applied to the repository. */
+    tags: Record<string, string>;
+}
+
+export class AppImage extends pulumi.ComponentResource {
+    public readonly repository: aws.ecr.Repository;
+    public readonly image: docker.Image;
+    /** Content tag (also the app's APP_VERSION). */
+    public readonly tag: string;
+    /** `<repositoryUrl>@sha256:<digest>` — what the task definition runs. */
+    public readonly repoDigest: pulumi.Output<string>;
+
+    constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("paved:aws:Image", name, {}, opts);
+        const p = { parent: this };
+        const dockerfile = args.dockerfile ?? "app/Dockerfile";
+        if (!fs.existsSync(path.join(REPO_ROOT, dockerfile))) {
+            throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (build context = repository root).`);
+        }
+        this.repository = new aws.ecr.Repository(`${name}-repo`, {
+            name: args.name,
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKey.arn }],
+            forceDelete: false,
+            tags: args.tags,
+        }, p);
+        new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {
+            repository: this.repository.name,
+            policy: JSON.stringify({
+                rules: [
+                    { rulePriority: 1, description: "Drop untagged layers after 7 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 }, action: { type: "expire" } },
+                    { rulePriority: 2, description: `Keep the last ${args.keepImages} images`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: args.keepImages }, action: { type: "expire" } },
+                ],
+            }),
+        }, p);
+
+        this.tag = appContentHash();
+        const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
+        this.image = new docker.Image(`${name}-image`, {
+            imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
+            build: {
+                // Relative to the project directory, where the Pulumi CLI runs the program.
+                context: ".",
+                dockerfile,
+                platform: args.platform,
+                builderVersion: "BuilderBuildKit",
+                args: args.baseImage ? { BASE_IMAGE: args.baseImage } : {},
+            },
+            buildOnPreview: args.buildOnPreview,
+            skipPush: false,
+            registry: { server: this.repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+        }, p);
+        this.repoDigest = this.image.repoDigest;
+        this.registerOutputs({ repoDigest: this.repoDigest, tag: this.tag });
+    }
+}

@@ -1,0 +1,116 @@
+/**
+ * paved: one Pulumi program per stack that builds the app image and provisions
+ * VPC, RDS PostgreSQL, ECS Fargate, ALB, S3 and CloudWatch.
+ *
+ * This file is what both `pulumi up` (Pulumi.yaml `main: infra/`) and the offline
+ * plan (infra/offline/plan.ts, under Pulumi mocks) run.
+ */
+import { loadConfig } from "./config";
+import { baseTags } from "./tags";
+import { Keys } from "./keys";
+import { Logs, Monitoring } from "./observability";
+import { Network } from "./network";
+import { AppImage } from "./image";
+import { Database, DB_LOG_EXPORTS } from "./database";
+import { AppSecrets } from "./secrets";
+import { Storage } from "./storage";
+import { Certificate } from "./certificate";
+import { LoadBalancer } from "./loadbalancer";
+import { Service } from "./service";
+import * as pulumi from "@pulumi/pulumi";
+
+const cfg = loadConfig();
+const tags = baseTags(cfg);
+const name = cfg.name;
+const dbIdentifier = `${name}-db`;
+const APP_PORT = 3000;
+const ACCESS_LOG_PREFIX = "alb";
+
+const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: cfg.isProd ? 30 : 7, tags }, { protect: cfg.isProd });
+const logs = new Logs("logs", {
+    name, dbIdentifier, dbLogExports: DB_LOG_EXPORTS, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags,
+});
+const network = new Network("network", {
+    name, cidr: cfg.vpcCidr, azCount: cfg.azCount, natGateways: cfg.natGateways as "single" | "perAz",
+    region: cfg.region, flowLogGroup: logs.flowLogs, tags,
+});
+const image = new AppImage("image", {
+    name, kmsKey: keys.keys.image, keepImages: cfg.ecrKeepImages, platform: cfg.imagePlatform,
+    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, tags,
+});
+const storage = new Storage("storage", {
+    name, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
+    accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: cfg.isProd, tags,
+});
+const database = new Database("database", {
+    name, identifier: dbIdentifier, engineVersion: cfg.dbEngineVersion, instanceClass: cfg.dbInstanceClass,
+    allocatedStorageGb: cfg.dbAllocatedStorageGb, maxAllocatedStorageGb: cfg.dbMaxAllocatedStorageGb,
+    multiAz: cfg.dbMultiAz, backupRetentionDays: cfg.dbBackupRetentionDays, deletionProtection: cfg.dbDeletionProtection,
+    skipFinalSnapshot: cfg.dbSkipFinalSnapshot, protect: cfg.isProd, dbName: cfg.dbName, masterUsername: cfg.dbMasterUsername,
+    monitoringIntervalSeconds: cfg.dbMonitoringIntervalSeconds, performanceInsightsRetentionDays: cfg.dbPerformanceInsightsRetentionDays,
+    subnetIds: network.isolatedSubnetIds, securityGroup: network.databaseSecurityGroup, clientSecurityGroup: network.serviceSecurityGroup,
+    storageKey: keys.keys.database, secretKey: keys.keys.secrets, logGroups: logs.database, tags,
+});
+const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: cfg.isProd ? 30 : 7, tags });
+const certificate = new Certificate("certificate", { domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, certificateArn: cfg.certificateArn, tags });
+const lb = new LoadBalancer("loadbalancer", {
+    name, vpcId: network.vpc.id, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
+    targetSecurityGroup: network.serviceSecurityGroup, targetPort: APP_PORT, certificateArn: certificate.certificateArn,
+    sslPolicy: cfg.sslPolicy, hstsMaxAgeSeconds: cfg.hstsMaxAgeSeconds, deletionProtection: cfg.albDeletionProtection,
+    idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogs.bucket.bucket, accessLogPrefix: ACCESS_LOG_PREFIX,
+    accessLogDependsOn: [storage.accessLogs.policy], domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
+});
+const service = new Service("service", {
+    name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, containerPort: APP_PORT,
+    cpu: cfg.taskCpu, memoryMib: cfg.taskMemoryMib, cpuArchitecture: cfg.imagePlatform === "linux/arm64" ? "ARM64" : "X86_64",
+    environment: {
+        PORT: String(APP_PORT),
+        HOST: "0.0.0.0",
+        NODE_ENV: "production",
+        LOG_LEVEL: cfg.logLevel,
+        APP_VERSION: image.tag,
+        DB_HOST: database.address,
+        DB_PORT: database.port.apply(String),
+        DB_NAME: cfg.dbName,
+        DB_SSL: "verify-full",
+        S3_BUCKET: storage.attachments.bucket.bucket,
+        AWS_REGION: cfg.region,
+    },
+    secrets: {
+        // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
+        DB_USER: pulumi.interpolate`${database.masterSecretArn}:username::`,
+        DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::`,
+        JWT_SECRET: secrets.jwtSecret.arn,
+    },
+    secretArns: [database.masterSecretArn, secrets.jwtSecret.arn], secretsKey: keys.keys.secrets,
+    logGroup: logs.service, bucketArn: storage.attachments.bucket.arn, bucketKey: keys.keys.storage,
+    subnetIds: network.privateSubnetIds, securityGroup: network.serviceSecurityGroup, databaseSecurityGroup: network.databaseSecurityGroup,
+    s3PrefixListId: network.s3PrefixListId, targetGroup: lb.targetGroup, albArnSuffix: lb.alb.arnSuffix,
+    listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
+    cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
+    healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, tags,
+});
+const monitoring = new Monitoring("monitoring", {
+    name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail,
+    albArnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix,
+    clusterName: service.cluster.name, serviceName: service.service.name, dbIdentifier: database.instance.identifier,
+    dbAllocatedStorageGb: cfg.dbAllocatedStorageGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
+    latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name, tags,
+});
+
+export const appUrl = lb.url;
+export const healthUrl = pulumi.interpolate`${lb.url}/health`;
+export const albDnsName = lb.alb.dnsName;
+export const dashboardUrl = monitoring.dashboardUrl;
+export const logGroupName = logs.service.name;
+export const clusterName = service.cluster.name;
+export const serviceName = service.service.name;
+export const migrateTaskDefinition = service.migrateTaskDefinition.family;
+export const migrateNetwork = pulumi.all([network.privateSubnetIds, network.serviceSecurityGroup.id]).apply(([subnets, sg]) =>
+    `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);
+export const dbEndpoint = database.instance.endpoint;
+export const dbMasterSecretArn = database.masterSecretArn;
+export const imageDigest = image.repoDigest;
+export const imageTag = image.tag;
+export const attachmentsBucket = storage.attachments.bucket.bucket;
+export const alarmTopicArn = monitoring.topic.arn;

@@ -1,0 +1,137 @@
+/**
+ * Internet-facing ALB. Only 80 and 443 are open to the internet; 80 answers with a
+ * permanent redirect to HTTPS; 443 terminates TLS 1.2+ and injects the security
+ * headers (HSTS, nosniff, frame-deny) at the listener, so they are present even
+ * when the app forgets them. Invalid header fields are dropped (request-smuggling
+ * defence), the Server header is removed, access logs go to S3.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** Target-group health check: the app's DB-aware readiness endpoint. */
+export const HEALTH_CHECK = {
+    path: "/health", protocol: "HTTP", port: "traffic-port", matcher: "200",
+    interval: 30, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3,
+} as const;
+
+export interface LoadBalancerArgs {
+    /** Resource name prefix, e.g. `paved-staging`. */
+    name: string;
+    /** VPC of the target group. */
+    vpcId: pulumi.Input<string>;
+    /** Public subnets (one per AZ). */
+    subnetIds: pulumi.Input<string>[];
+    /** The ALB security group (created empty by the network). */
+    securityGroup: aws.ec2.SecurityGroup;
+    /** The tasks' group: the only egress destination of the ALB. */
+    targetSecurityGroup: aws.ec2.SecurityGroup;
+    /** Container port the target group forwards to. */
+    targetPort: number;
+    /** Issued ACM certificate for the HTTPS listener. */
+    certificateArn: pulumi.Input<string>;
+    /** TLS policy (TLS 1.2+). */
+    sslPolicy: string;
+    /** HSTS max-age (s), at least one year. */
+    hstsMaxAgeSeconds: number;
+    /** ALB deletion protection (prod). */
+    deletionProtection: boolean;
+    /** Idle timeout (s). */
+    idleTimeoutSeconds: number;
+    /** Access log bucket name. */
+    accessLogBucket: pulumi.Input<string>;
+    /** Access log key prefix. */
+    accessLogPrefix: string;
+    /** Resources the access-log delivery needs first (the bucket policy). */
+    accessLogDependsOn: pulumi.Resource[];
+    /** Public host name; with hostedZoneId an alias record points it at the ALB. */
+    domain: string;
+    /** Route 53 zone for the alias record. */
+    hostedZoneId: string;
+    /** Tags applied to every resource. */
+    tags: Record<string, string>;
+}
+
+export class LoadBalancer extends pulumi.ComponentResource {
+    public readonly alb: aws.lb.LoadBalancer;
+    public readonly targetGroup: aws.lb.TargetGroup;
+    public readonly httpsListener: aws.lb.Listener;
+    public readonly httpListener: aws.lb.Listener;
+    /** https://<domain or ALB DNS name> */
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("paved:aws:LoadBalancer", name, {}, opts);
+        const p = { parent: this };
+        const sgId = args.securityGroup.id;
+        for (const port of [80, 443]) {
+            new aws.vpc.SecurityGroupIngressRule(`${name}-web-${port}`, { securityGroupId: sgId, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: port, toPort: port, description: `Public web traffic (${port})`, tags: args.tags }, p);
+        }
+        new aws.vpc.SecurityGroupEgressRule(`${name}-to-service`, {
+            securityGroupId: sgId, referencedSecurityGroupId: args.targetSecurityGroup.id, ipProtocol: "tcp",
+            fromPort: args.targetPort, toPort: args.targetPort, description: "Forward to the ECS tasks only", tags: args.tags,
+        }, p);
+        new aws.vpc.SecurityGroupIngressRule(`${name}-service-from-alb`, {
+            securityGroupId: args.targetSecurityGroup.id, referencedSecurityGroupId: sgId, ipProtocol: "tcp",
+            fromPort: args.targetPort, toPort: args.targetPort, description: "App port from the load balancer only", tags: args.tags,
+        }, p);
+
+        this.alb = new aws.lb.LoadBalancer(`${name}-alb`, {
+            name: `${args.name}-alb`.slice(0, 32),
+            loadBalancerType: "application",
+            internal: false,
+            ipAddressType: "ipv4",
+            securityGroups: [sgId],
+            subnets: args.subnetIds,
+            dropInvalidHeaderFields: true,
+            desyncMitigationMode: "defensive",
+            enableDeletionProtection: args.deletionProtection,
+            enableHttp2: true,
+            idleTimeout: args.idleTimeoutSeconds,
+            accessLogs: { bucket: args.accessLogBucket, prefix: args.accessLogPrefix, enabled: true },
+            tags: args.tags,
+        }, { parent: this, dependsOn: args.accessLogDependsOn });
+
+        this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+            name: `${args.name}-tg`.slice(0, 32),
+            targetType: "ip",
+            port: args.targetPort,
+            protocol: "HTTP",
+            protocolVersion: "HTTP1",
+            vpcId: args.vpcId,
+            deregistrationDelay: 30,
+            healthCheck: { enabled: true, ...HEALTH_CHECK },
+            tags: args.tags,
+        }, p);
+
+        this.httpsListener = new aws.lb.Listener(`${name}-https`, {
+            loadBalancerArn: this.alb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: args.sslPolicy,
+            certificateArn: args.certificateArn,
+            defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+            routingHttpResponseStrictTransportSecurityHeaderValue: `max-age=${args.hstsMaxAgeSeconds}; includeSubDomains`,
+            routingHttpResponseXContentTypeOptionsHeaderValue: "nosniff",
+            routingHttpResponseXFrameOptionsHeaderValue: "DENY",
+            routingHttpResponseServerEnabled: false,
+            tags: args.tags,
+        }, p);
+
+        this.httpListener = new aws.lb.Listener(`${name}-http`, {
+            loadBalancerArn: this.alb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+            tags: args.tags,
+        }, p);
+
+        if (args.domain && args.hostedZoneId) {
+            new aws.route53.Record(`${name}-alias`, {
+                zoneId: args.hostedZoneId, name: args.domain, type: "A",
+                aliases: [{ name: this.alb.dnsName, zoneId: this.alb.zoneId, evaluateTargetHealth: true }],
+            }, p);
+        }
+        this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`https://${this.alb.dnsName}`;
+        this.registerOutputs({ url: this.url, dnsName: this.alb.dnsName });
+    }
+}

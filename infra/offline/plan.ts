@@ -1,0 +1,265 @@
+/**
+ * Offline plan: runs the REAL infra/index.ts for a stack, with that stack's
+ * Pulumi.<stack>.yaml config, under Pulumi's mocks — no CLI, no credentials.
+ *
+ * Each run re-requires the program in a fresh module scope (its infra/ modules are
+ * evicted from the require cache; the heavy @pulumi/* packages stay loaded), so
+ * tests, the CLI and the benchmark can call runPlan repeatedly in one process.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { PlanMocks } from "./mocks";
+import type { ResourceRecord } from "../../policy/evaluator";
+
+// Internal runtime helpers (stable across 3.x, used by Pulumi's own test harness).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+export type { ResourceRecord };
+
+export const PROJECT = "paved";
+/** Repository root (holds Pulumi.yaml and the stack files). */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const INFRA_DIR = path.resolve(__dirname, "..");
+const OFFLINE_DIR = __dirname;
+
+export interface PlanOptions {
+    /** Run as a preview (unknown outputs stay unknown). Default false: every apply runs. */
+    preview?: boolean;
+    /** Config overrides, `paved:key` → value; `undefined` removes a key. Used by tests. */
+    config?: Record<string, string | undefined>;
+    /** Directory holding Pulumi.<stack>.yaml (default: the repository root). */
+    stackDir?: string;
+}
+
+export interface ExportResource {
+    urn: string;
+    custom: boolean;
+    id?: string;
+    type: string;
+    inputs: Record<string, any>;
+    outputs: Record<string, any>;
+    parent?: string;
+    provider?: string;
+    protect?: boolean;
+    dependencies: string[];
+    propertyDependencies?: Record<string, string[]>;
+}
+
+/** `pulumi stack export` version 3. */
+export interface ExportDoc {
+    version: 3;
+    deployment: {
+        manifest: { time: string; magic: string; version: string };
+        resources: ExportResource[];
+    };
+}
+
+export interface PlanResult {
+    stack: string;
+    exportDoc: ExportDoc;
+    /** Every resource (stack, providers, components, custom) as the policy evaluator takes it. */
+    resources: ResourceRecord[];
+    /** Stack outputs (the program's exports). */
+    outputs: Record<string, any>;
+    /** Wall time of this run (ms). */
+    durationMs: number;
+}
+
+/** Stacks with a Pulumi.<stack>.yaml next to Pulumi.yaml. */
+export function listStacks(stackDir: string = REPO_ROOT): string[] {
+    return fs.readdirSync(stackDir)
+        .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s)
+        .sort();
+}
+
+/** Flattened config of a stack file as the Pulumi CLI passes it to the program (all values strings). */
+export function loadStackConfig(stack: string, stackDir: string = REPO_ROOT): Record<string, string> {
+    const stacks = listStacks(stackDir);
+    if (!stacks.includes(stack)) {
+        throw new Error(`Unknown stack "${stack}": no Pulumi.${stack}.yaml. Available stacks: ${stacks.join(", ") || "(none)"}.`);
+    }
+    const file = path.join(stackDir, `Pulumi.${stack}.yaml`);
+    let doc: any;
+    try {
+        doc = yaml.load(fs.readFileSync(file, "utf8"));
+    } catch (e: any) {
+        throw new Error(`Pulumi.${stack}.yaml: invalid YAML (${e.message})`);
+    }
+    const cfg = (doc && doc.config) || {};
+    if (typeof cfg !== "object" || Array.isArray(cfg)) throw new Error(`Pulumi.${stack}.yaml: "config" must be a map of key: value`);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(cfg)) {
+        if (!k.includes(":")) throw new Error(`Pulumi.${stack}.yaml: config key "${k}" needs a namespace, e.g. ${PROJECT}:${k}`);
+        if (v && typeof v === "object" && "secure" in (v as any)) {
+            // Encrypted values cannot be decrypted offline; the plan uses a placeholder.
+            out[k] = "offline-plan-placeholder";
+        } else {
+            out[k] = typeof v === "string" ? v : JSON.stringify(v);
+        }
+    }
+    return out;
+}
+
+/** Removes Pulumi secret wrappers (values are mock data in the offline plan). */
+function unwrap(v: any): any {
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v && typeof v === "object") {
+        if (v[rpc.specialSigKey] === rpc.specialSecretSig) return unwrap(v.value);
+        if (v[rpc.specialSigKey] !== undefined) return v; // assets/resource refs: keep as-is
+        const o: Record<string, any> = {};
+        for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = unwrap(x);
+        return o;
+    }
+    return v;
+}
+
+function pkgVersion(pkg: string): string {
+    try {
+        return JSON.parse(fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8")).version;
+    } catch {
+        return "0.0.0";
+    }
+}
+
+interface Captured {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    id?: string;
+    parent?: string;
+    provider?: string;
+    protect?: boolean;
+    inputs: Record<string, any>;
+    outputs: Record<string, any>;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+}
+
+let running = false;
+
+/** Runs the program for `stack` under mocks and returns the export document and resource records. */
+export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<PlanResult> {
+    if (running) throw new Error("runPlan: a plan is already running in this process; await it first");
+    running = true;
+    const started = process.hrtime.bigint();
+    try {
+        const stackDir = opts.stackDir ?? REPO_ROOT;
+        const config = loadStackConfig(stack, stackDir);
+        for (const [k, v] of Object.entries(opts.config ?? {})) {
+            if (v === undefined) delete config[k];
+            else config[k] = v;
+        }
+        const region = config["aws:region"] ?? "us-east-1";
+        pulumi.runtime.setAllConfig(config);
+        await pulumi.runtime.setMocks(new PlanMocks(region, stack), PROJECT, stack, opts.preview ?? false);
+
+        // Capture what the engine would record: parent, dependencies, provider, protect.
+        const captured: Captured[] = [];
+        const byUrn = new Map<string, Captured>();
+        const monitor = settings.getMonitor();
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, cb: any) => {
+            const propDeps: Record<string, string[]> = {};
+            req.getPropertydependenciesMap().forEach((v: any, k: string) => { propDeps[k] = v.getUrnsList(); });
+            register(req, (err: any, resp: any) => {
+                if (!err && resp) {
+                    const c: Captured = {
+                        urn: resp.getUrn(), type: req.getType(), name: req.getName(), custom: req.getCustom(),
+                        id: req.getCustom() ? resp.getId() || undefined : undefined,
+                        parent: req.getParent() || undefined, provider: req.getProvider() || undefined,
+                        protect: req.getProtect() || undefined,
+                        inputs: unwrap(rpc.deserializeProperties(req.getObject())),
+                        outputs: unwrap(rpc.deserializeProperties(resp.getObject())),
+                        dependencies: req.getDependenciesList(), propertyDependencies: propDeps,
+                    };
+                    captured.push(c);
+                    byUrn.set(c.urn, c);
+                }
+                cb(err, resp);
+            });
+        };
+        const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+        monitor.registerResourceOutputs = (req: any, cb: any) => {
+            const c = byUrn.get(req.getUrn());
+            if (c) c.outputs = unwrap(rpc.deserializeProperties(req.getOutputs()));
+            registerOutputs(req, cb);
+        };
+
+        // Async failures inside the program (e.g. an apply that throws) must fail the plan.
+        const asyncErrors: any[] = [];
+        const onRejection = (e: any) => asyncErrors.push(e);
+        process.on("unhandledRejection", onRejection);
+        let outputs: Record<string, any> = {};
+        try {
+            for (const k of Object.keys(require.cache)) {
+                if (k.startsWith(INFRA_DIR + path.sep) && !k.startsWith(OFFLINE_DIR + path.sep)) delete require.cache[k];
+            }
+            const program = require(path.join(INFRA_DIR, "index.ts"));
+            for (const [k, v] of Object.entries(program)) {
+                const o: any = pulumi.output(v as any);
+                outputs[k] = unwrap(await o.promise(true));
+            }
+            await settings.waitForRPCs();
+            // Let rejected registrations surface through the event loop.
+            await new Promise((r) => setImmediate(r));
+        } finally {
+            process.removeListener("unhandledRejection", onRejection);
+        }
+        if (asyncErrors.length) {
+            const e = asyncErrors[0];
+            throw new Error(`offline plan for stack "${stack}" failed: ${e?.message ?? e}`);
+        }
+        outputs = Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined));
+
+        // Synthesise what the engine adds: the root Stack and the default providers.
+        const stackUrn = `urn:pulumi:${stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${stack}`;
+        const stackRes: ExportResource = { urn: stackUrn, custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs, dependencies: [] };
+        const providers = new Map<string, ExportResource>();
+        const providerRef = (pkg: string): string => {
+            const version = pkgVersion(pkg);
+            const urn = `urn:pulumi:${stack}::${PROJECT}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
+            if (!providers.has(urn)) {
+                const id = new PlanMocks(region, stack).hex("provider", pkg, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+                const inputs: Record<string, any> = pkg === "aws" ? { region, skipCredentialsValidation: "false", version } : { version };
+                providers.set(urn, { urn, custom: true, id, type: `pulumi:providers:${pkg}`, inputs, outputs: { ...inputs }, dependencies: [] });
+            }
+            return `${urn}::${providers.get(urn)!.id}`;
+        };
+        const resources: ExportResource[] = captured.map((c) => {
+            const r: ExportResource = {
+                urn: c.urn, custom: c.custom, type: c.type, inputs: c.inputs, outputs: c.custom ? c.outputs : (c.outputs ?? {}),
+                parent: c.parent ?? stackUrn, dependencies: c.dependencies,
+            };
+            if (c.custom) {
+                r.id = c.id;
+                r.provider = c.provider ?? providerRef(c.type.split(":")[0]);
+            }
+            if (c.protect) r.protect = true;
+            if (Object.keys(c.propertyDependencies).length) r.propertyDependencies = c.propertyDependencies;
+            return r;
+        });
+        const all = [stackRes, ...providers.values(), ...resources];
+        const exportDoc: ExportDoc = {
+            version: 3,
+            deployment: {
+                manifest: { time: "1970-01-01T00:00:00Z", magic: "offline-plan", version: `v${pkgVersion("pulumi")}` },
+                resources: all,
+            },
+        };
+        const records: ResourceRecord[] = all.map((r) => ({
+            urn: r.urn, type: r.type, name: r.urn.split("::").pop(), custom: r.custom, id: r.id, parent: r.parent,
+            provider: r.provider, inputs: r.inputs, outputs: r.outputs, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies,
+        }));
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        return { stack, exportDoc, resources: records, outputs, durationMs };
+    } finally {
+        running = false;
+    }
+}

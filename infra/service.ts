@@ -1,0 +1,246 @@
+/**
+ * ECS Fargate: cluster, roles, the app task definition, a one-off migration task
+ * definition (`<name>-migrate`, same image/env/secrets, runs `node dist/migrate.js`)
+ * and the service with circuit-breaker rollback and autoscaling.
+ *
+ * The container's configuration is derived from the app's ENV_CONTRACT: every
+ * `environment` variable gets a plain value, every `secret` variable a Secrets
+ * Manager reference built from resource outputs (RDS-managed secret JSON keys,
+ * the generated JWT secret), `local-only` ones are never set. A variable added to
+ * the contract without a value here is a type error, not a crash-looping task.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { ENV_CONTRACT, EnvVarName, envVarsBySource } from "../app/src/contract";
+import { policyJson } from "./tags";
+
+type NamesWithSource<S extends string> = { [K in EnvVarName]: (typeof ENV_CONTRACT)[K]["source"] extends S ? K : never }[EnvVarName];
+/** Plain values for every `environment` variable of the contract. */
+export type ContractEnvironment = Record<NamesWithSource<"environment">, pulumi.Input<string>>;
+/** Secrets Manager `valueFrom` references for every `secret` variable of the contract. */
+export type ContractSecrets = Record<NamesWithSource<"secret">, pulumi.Input<string>>;
+
+/** Builds the container's `environment` and `secrets` lists, exactly following the contract. */
+export function containerEnv(environment: ContractEnvironment, secrets: ContractSecrets): pulumi.Output<{ environment: { name: string; value: string }[]; secrets: { name: string; valueFrom: string }[] }> {
+    const envNames = envVarsBySource("environment");
+    const secretNames = envVarsBySource("secret");
+    for (const n of Object.keys(environment)) if (!envNames.includes(n as EnvVarName)) throw new Error(`containerEnv: ${n} is not an environment variable of ENV_CONTRACT`);
+    for (const n of Object.keys(secrets)) if (!secretNames.includes(n as EnvVarName)) throw new Error(`containerEnv: ${n} is not a secret variable of ENV_CONTRACT`);
+    return pulumi.all([
+        pulumi.all(envNames.map((n) => pulumi.output((environment as any)[n] as pulumi.Input<string>))),
+        pulumi.all(secretNames.map((n) => pulumi.output((secrets as any)[n] as pulumi.Input<string>))),
+    ]).apply(([envValues, secretValues]) => ({
+        environment: envNames.map((name, i) => ({ name, value: String(envValues[i]) })),
+        secrets: secretNames.map((name, i) => ({ name, valueFrom: secretValues[i] })),
+    }));
+}
+
+export interface ServiceArgs {
+    /** Resource name prefix, e.g. `paved-staging`; also cluster, service and family names. */
+    name: string;
+    /** AWS region (awslogs). */
+    region: string;
+    /** Image reference with digest (`repo@sha256:…`). */
+    image: pulumi.Input<string>;
+    /** ECR repository ARN the execution role may pull from. */
+    repositoryArn: pulumi.Input<string>;
+    /** Container port (the contract's PORT). */
+    containerPort: number;
+    /** Task CPU units. */
+    cpu: number;
+    /** Task memory (MiB). */
+    memoryMib: number;
+    /** CPU architecture matching the image platform. */
+    cpuArchitecture: "X86_64" | "ARM64";
+    /** Plain environment values (see ContractEnvironment). */
+    environment: ContractEnvironment;
+    /** Secret references (see ContractSecrets). */
+    secrets: ContractSecrets;
+    /** Secrets Manager secret ARNs the execution role may read (no suffix wildcards). */
+    secretArns: pulumi.Input<string>[];
+    /** KMS key of those secrets (execution role: decrypt only). */
+    secretsKey: aws.kms.Key;
+    /** Service log group (awslogs). */
+    logGroup: aws.cloudwatch.LogGroup;
+    /** Attachments bucket ARN: the only bucket the task role can use. */
+    bucketArn: pulumi.Input<string>;
+    /** KMS key of the attachments bucket. */
+    bucketKey: aws.kms.Key;
+    /** Private subnets for the tasks. */
+    subnetIds: pulumi.Input<string>[];
+    /** The tasks' security group (created empty by the network). */
+    securityGroup: aws.ec2.SecurityGroup;
+    /** The database group: egress 5432 is allowed to it only. */
+    databaseSecurityGroup: aws.ec2.SecurityGroup;
+    /** S3 gateway endpoint prefix list (egress 443 to S3 without NAT). */
+    s3PrefixListId: pulumi.Input<string>;
+    /** Target group the service registers into. */
+    targetGroup: aws.lb.TargetGroup;
+    /** ALB ARN suffix + target group ARN suffix for request-count scaling. */
+    albArnSuffix: pulumi.Input<string>;
+    /** Listeners that must exist before the service attaches to the target group. */
+    listeners: pulumi.Resource[];
+    /** Tasks at first deploy. */
+    desiredCount: number;
+    /** Autoscaling bounds. */
+    minCapacity: number;
+    maxCapacity: number;
+    /** Target-tracking goals. */
+    cpuTargetPercent: number;
+    memoryTargetPercent: number;
+    requestsPerTarget: number;
+    /** Seconds the ALB health check is ignored after a task starts. */
+    healthCheckGraceSeconds: number;
+    /** Allow ECS Exec (interactive shells). */
+    enableEcsExec: boolean;
+    /** Tags applied to every resource. */
+    tags: Record<string, string>;
+}
+
+const assumeTasks = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+
+export class Service extends pulumi.ComponentResource {
+    public readonly cluster: aws.ecs.Cluster;
+    public readonly taskDefinition: aws.ecs.TaskDefinition;
+    public readonly migrateTaskDefinition: aws.ecs.TaskDefinition;
+    public readonly service: aws.ecs.Service;
+    public readonly executionRole: aws.iam.Role;
+    public readonly taskRole: aws.iam.Role;
+
+    constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("paved:aws:Service", name, {}, opts);
+        const p = { parent: this };
+        const sgId = args.securityGroup.id;
+
+        // Egress: PostgreSQL to the DB group, HTTPS to AWS APIs (Secrets Manager, ECR, logs via NAT) and S3 via the endpoint.
+        new aws.vpc.SecurityGroupEgressRule(`${name}-to-db`, { securityGroupId: sgId, referencedSecurityGroupId: args.databaseSecurityGroup.id, ipProtocol: "tcp", fromPort: 5432, toPort: 5432, description: "PostgreSQL", tags: args.tags }, p);
+        new aws.vpc.SecurityGroupEgressRule(`${name}-to-s3`, { securityGroupId: sgId, prefixListId: args.s3PrefixListId, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "S3 through the gateway endpoint", tags: args.tags }, p);
+        new aws.vpc.SecurityGroupEgressRule(`${name}-to-aws-apis`, { securityGroupId: sgId, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs through NAT", tags: args.tags }, p);
+
+        this.cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+            name: args.name,
+            settings: [{ name: "containerInsights", value: "enabled" }],
+            tags: args.tags,
+        }, p);
+
+        // Execution role: pull this image, write this log group, read these secrets with this key. Nothing else.
+        this.executionRole = new aws.iam.Role(`${name}-execution`, { description: `${args.name}: ECS task execution (pull, logs, secrets)`, assumeRolePolicy: assumeTasks, tags: args.tags }, p);
+        new aws.iam.RolePolicy(`${name}-execution`, {
+            role: this.executionRole.id,
+            policy: policyJson({
+                Version: "2012-10-17",
+                Statement: [
+                    // GetAuthorizationToken has no resource-level permissions.
+                    { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                    { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: args.repositoryArn },
+                    { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${args.logGroup.arn}:*` },
+                    { Sid: "Secrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: args.secretArns },
+                    { Sid: "SecretsKey", Effect: "Allow", Action: "kms:Decrypt", Resource: args.secretsKey.arn },
+                ],
+            }),
+        }, p);
+
+        // Task role: the app's own AWS access — the attachments bucket and its key.
+        this.taskRole = new aws.iam.Role(`${name}-task`, { description: `${args.name}: app runtime (attachments bucket)`, assumeRolePolicy: assumeTasks, tags: args.tags }, p);
+        const taskStatements: any[] = [
+            { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.bucketArn },
+            { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
+            { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.bucketKey.arn },
+        ];
+        if (args.enableEcsExec) {
+            // Deliberate relaxation (paved:enableEcsExec): Session Manager channels for `aws ecs execute-command`.
+            taskStatements.push({ Sid: "EcsExec", Effect: "Allow", Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: "*" });
+        }
+        new aws.iam.RolePolicy(`${name}-task`, { role: this.taskRole.id, policy: policyJson({ Version: "2012-10-17", Statement: taskStatements }) }, p);
+
+        const env = containerEnv(args.environment, args.secrets);
+        const container = (containerName: string, streamPrefix: string, extra: Record<string, any>) =>
+            pulumi.all([args.image, args.logGroup.name, env]).apply(([image, logGroup, e]) => JSON.stringify([{
+                name: containerName,
+                image,
+                essential: true,
+                user: "1000:1000",
+                readonlyRootFilesystem: true,
+                privileged: false,
+                mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+                linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+                environment: e.environment,
+                secrets: e.secrets,
+                logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroup, "awslogs-region": args.region, "awslogs-stream-prefix": streamPrefix, mode: "non-blocking", "max-buffer-size": "4m" } },
+                ...extra,
+            }]));
+        const taskDef = (n: string, family: string, containerDefinitions: pulumi.Output<string>) => new aws.ecs.TaskDefinition(n, {
+            family,
+            cpu: String(args.cpu),
+            memory: String(args.memoryMib),
+            networkMode: "awsvpc",
+            requiresCompatibilities: ["FARGATE"],
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.cpuArchitecture },
+            executionRoleArn: this.executionRole.arn,
+            taskRoleArn: this.taskRole.arn,
+            // Writable scratch space; the root filesystem stays read-only.
+            volumes: [{ name: "tmp" }],
+            containerDefinitions,
+            tags: args.tags,
+        }, p);
+
+        this.taskDefinition = taskDef(`${name}-app`, args.name, container("app", "app", {
+            portMappings: [{ containerPort: args.containerPort, protocol: "tcp", name: "http" }],
+            healthCheck: {
+                // Liveness only (no DB): a DB outage must not make ECS kill every task.
+                command: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${args.containerPort}/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+                interval: 15, timeout: 5, retries: 3, startPeriod: 20,
+            },
+            stopTimeout: 30,
+        }));
+        this.migrateTaskDefinition = taskDef(`${name}-migrate`, `${args.name}-migrate`, container("migrate", "migrate", {
+            command: ["node", "dist/migrate.js"],
+        }));
+
+        this.service = new aws.ecs.Service(`${name}-service`, {
+            name: args.name,
+            cluster: this.cluster.arn,
+            taskDefinition: this.taskDefinition.arn,
+            desiredCount: args.desiredCount,
+            launchType: "FARGATE",
+            platformVersion: "LATEST",
+            networkConfiguration: { subnets: args.subnetIds, securityGroups: [sgId], assignPublicIp: false },
+            loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: args.containerPort }],
+            healthCheckGracePeriodSeconds: args.healthCheckGraceSeconds,
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            deploymentMinimumHealthyPercent: 100,
+            deploymentMaximumPercent: 200,
+            waitForSteadyState: true,
+            enableExecuteCommand: args.enableEcsExec,
+            enableEcsManagedTags: true,
+            propagateTags: "SERVICE",
+            tags: args.tags,
+        }, { parent: this, dependsOn: args.listeners, ignoreChanges: ["desiredCount"] });
+
+        const target = new aws.appautoscaling.Target(`${name}-scaling`, {
+            serviceNamespace: "ecs",
+            scalableDimension: "ecs:service:DesiredCount",
+            resourceId: pulumi.interpolate`service/${this.cluster.name}/${this.service.name}`,
+            minCapacity: args.minCapacity,
+            maxCapacity: args.maxCapacity,
+            tags: args.tags,
+        }, p);
+        const policy = (n: string, targetValue: number, predefined: aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification) =>
+            new aws.appautoscaling.Policy(`${name}-${n}`, {
+                name: `${args.name}-${n}`,
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: target.serviceNamespace,
+                scalableDimension: target.scalableDimension,
+                resourceId: target.resourceId,
+                targetTrackingScalingPolicyConfiguration: { targetValue, predefinedMetricSpecification: predefined, scaleInCooldown: 300, scaleOutCooldown: 60 },
+            }, p);
+        policy("cpu", args.cpuTargetPercent, { predefinedMetricType: "ECSServiceAverageCPUUtilization" });
+        policy("memory", args.memoryTargetPercent, { predefinedMetricType: "ECSServiceAverageMemoryUtilization" });
+        policy("requests", args.requestsPerTarget, {
+            predefinedMetricType: "ALBRequestCountPerTarget",
+            resourceLabel: pulumi.interpolate`${args.albArnSuffix}/${args.targetGroup.arnSuffix}`,
+        });
+
+        this.registerOutputs({ clusterName: this.cluster.name, serviceName: this.service.name });
+    }
+}

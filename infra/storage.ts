@@ -1,0 +1,130 @@
+/**
+ * S3 buckets. With @pulumi/aws v7 every bucket setting is its own resource, so one
+ * helper (SecureBucket) creates a bucket together with all of them — public access
+ * fully blocked, default encryption, versioning, object ownership enforced (ACLs
+ * disabled), a TLS-only policy and lifecycle rules — and no bucket can be created
+ * without them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { accountInfo, policyJson } from "./tags";
+
+export interface SecureBucketArgs {
+    /** Bucket name prefix (AWS appends a unique suffix). */
+    bucketPrefix: string;
+    /** KMS key for SSE-KMS; omit for SSE-S3 (required by ALB access-log delivery). */
+    kmsKey?: aws.kms.Key;
+    /** Days after which noncurrent object versions are deleted. */
+    noncurrentVersionDays: number;
+    /** Days after which current objects expire (logs); omit to keep objects. */
+    expireDays?: number;
+    /** Extra bucket-policy statements (e.g. log delivery); built with the bucket ARN. */
+    extraStatements?: (bucketArn: pulumi.Output<string>) => any[];
+    /** Refuse `pulumi destroy` of the bucket (prod data). */
+    protect: boolean;
+    /** Tags applied to the bucket. */
+    tags: Record<string, string>;
+}
+
+export class SecureBucket extends pulumi.ComponentResource {
+    public readonly bucket: aws.s3.Bucket;
+    /** The bucket policy; resources that need it in place depend on it. */
+    public readonly policy: aws.s3.BucketPolicy;
+
+    constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("paved:aws:SecureBucket", name, {}, opts);
+        const p = { parent: this };
+        this.bucket = new aws.s3.Bucket(name, { bucketPrefix: args.bucketPrefix, forceDestroy: false, tags: args.tags }, { parent: this, protect: args.protect });
+        const bucket = this.bucket.id;
+        const pab = new aws.s3.BucketPublicAccessBlock(name, {
+            bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+        }, p);
+        new aws.s3.BucketOwnershipControls(name, { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, p);
+        new aws.s3.BucketServerSideEncryptionConfiguration(name, {
+            bucket,
+            rules: [{
+                applyServerSideEncryptionByDefault: args.kmsKey
+                    ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKey.arn }
+                    : { sseAlgorithm: "AES256" },
+                bucketKeyEnabled: !!args.kmsKey,
+            }],
+        }, p);
+        const versioning = new aws.s3.BucketVersioning(name, { bucket, versioningConfiguration: { status: "Enabled" } }, p);
+        new aws.s3.BucketLifecycleConfiguration(name, {
+            bucket,
+            rules: [{
+                id: "noncurrent-and-incomplete",
+                status: "Enabled",
+                filter: {},
+                noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                ...(args.expireDays ? { expiration: { days: args.expireDays } } : {}),
+            }],
+        }, { parent: this, dependsOn: [versioning] });
+        const arn = this.bucket.arn;
+        this.policy = new aws.s3.BucketPolicy(name, {
+            bucket,
+            policy: policyJson({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "DenyInsecureTransport",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: [arn, pulumi.interpolate`${arn}/*`],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                    ...(args.extraStatements?.(arn) ?? []),
+                ],
+            }),
+        }, { parent: this, dependsOn: [pab] });
+        this.registerOutputs({ bucket: this.bucket.bucket });
+    }
+}
+
+export interface StorageArgs {
+    /** Resource name prefix, e.g. `paved-staging`. */
+    name: string;
+    /** KMS key for the attachments bucket (the task role gets only this key). */
+    kmsKey: aws.kms.Key;
+    /** Days before noncurrent attachment versions expire. */
+    noncurrentVersionDays: number;
+    /** Days ALB access logs are kept. */
+    accessLogRetentionDays: number;
+    /** Prefix under which the ALB writes access logs. */
+    accessLogPrefix: string;
+    /** Protect the attachments bucket from `pulumi destroy` (prod). */
+    protect: boolean;
+    /** Tags applied to every resource. */
+    tags: Record<string, string>;
+}
+
+export class Storage extends pulumi.ComponentResource {
+    public readonly attachments: SecureBucket;
+    public readonly accessLogs: SecureBucket;
+
+    constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("paved:aws:Storage", name, {}, opts);
+        const { accountId } = accountInfo(this);
+        const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
+        this.attachments = new SecureBucket(`${name}-attachments`, {
+            bucketPrefix: `${args.name}-attachments-`, kmsKey: args.kmsKey, noncurrentVersionDays: args.noncurrentVersionDays,
+            protect: args.protect, tags: { ...args.tags, purpose: "attachments" },
+        }, { parent: this });
+        // ALB access-log delivery supports SSE-S3 only, hence no kmsKey here.
+        this.accessLogs = new SecureBucket(`${name}-alb-logs`, {
+            bucketPrefix: `${args.name}-alb-logs-`, noncurrentVersionDays: 7, expireDays: args.accessLogRetentionDays, protect: false,
+            tags: { ...args.tags, purpose: "alb-access-logs" },
+            extraStatements: (arn) => [{
+                Sid: "AllowAlbLogDelivery",
+                Effect: "Allow",
+                // Older regions deliver from the regional ELB account, newer ones from the service principal.
+                Principal: { AWS: elbAccount.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: pulumi.interpolate`${arn}/${args.accessLogPrefix}/AWSLogs/${accountId}/*`,
+            }],
+        }, { parent: this });
+        this.registerOutputs({ attachmentsBucket: this.attachments.bucket.bucket });
+    }
+}
