@@ -183,12 +183,22 @@ export function localBuildCaPem(): string {
   return pems.filter((p) => p.includes("BEGIN CERTIFICATE")).join("\n");
 }
 
-/** The host's address on Docker's default bridge: where containers reach host services. */
-export function bridgeGatewayIp(): string {
-  const addrs = os.networkInterfaces()["docker0"] ?? [];
-  const v4 = addrs.find((a) => a.family === "IPv4");
-  if (!v4) throw new Error("the docker0 bridge has no IPv4 address: is dockerd running with its default bridge network?");
-  return v4.address;
+/**
+ * The host's address on Docker's default bridge: where containers reach host services.
+ * docker0 has no carrier until a container is attached, and Node lists only interfaces that are
+ * up, so ask `ip`; the bridge network's configured gateway is the fallback.
+ */
+export async function bridgeGatewayIp(): Promise<string> {
+  const viaNode = (os.networkInterfaces()["docker0"] ?? []).find((a) => a.family === "IPv4");
+  if (viaNode) return viaNode.address;
+  if (commandExists("ip")) {
+    const r = await run("ip", ["-4", "-o", "addr", "show", "dev", "docker0"]);
+    const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(r.stdout);
+    if (m) return m[1];
+  }
+  const gw = (await run("docker", ["network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"])).stdout.trim();
+  if (gw) return gw;
+  throw new Error("cannot find the host's address on the docker0 bridge: is dockerd running with its default bridge network?");
 }
 
 export function freePort(host = "127.0.0.1"): Promise<number> {
