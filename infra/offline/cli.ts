@@ -1,0 +1,174 @@
+/**
+ * `npm run plan -- <stack> [--out FILE]`
+ *
+ * Runs the program offline for a stack, prints the resource tree (component →
+ * resources with their key settings), totals and stack outputs, optionally writes
+ * a `pulumi stack export` (v3) file, then evaluates the policy pack with
+ * policy/config/<stack>.json. Exit codes: 0 clean or advisory only, 1 mandatory
+ * policy violations, 2 bad usage or a program/config error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult } from "./plan";
+
+const USAGE = "usage: npm run plan -- <stack> [--out FILE]";
+
+const onOff = (v: any) => (v ? "on" : "off");
+
+/** One line of the most telling settings per resource type. */
+export function keySettings(r: ExportResource): string {
+    const i = r.inputs ?? {};
+    const o = r.outputs ?? {};
+    const kv = (o2: Record<string, any>) => Object.entries(o2).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ");
+    switch (r.type) {
+        case "aws:kms/key:Key": return kv({ rotation: onOff(i.enableKeyRotation), deletionWindow: i.deletionWindowInDays });
+        case "aws:ec2/vpc:Vpc": return kv({ cidr: i.cidrBlock });
+        case "aws:ec2/subnet:Subnet": return kv({ tier: i.tags?.tier, az: i.availabilityZone, cidr: i.cidrBlock, publicIp: onOff(i.mapPublicIpOnLaunch) });
+        case "aws:ec2/natGateway:NatGateway": return kv({ subnet: i.subnetId });
+        case "aws:ec2/route:Route": return kv({ dest: i.destinationCidrBlock, via: i.natGatewayId ?? i.gatewayId });
+        case "aws:ec2/flowLog:FlowLog": return kv({ traffic: i.trafficType, to: i.logDestination });
+        case "aws:ec2/vpcEndpoint:VpcEndpoint": return kv({ service: i.serviceName, type: i.vpcEndpointType });
+        case "aws:ec2/securityGroup:SecurityGroup": return kv({ description: JSON.stringify(i.description) });
+        case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": return "rules=none (locked down)";
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+            return kv({ [r.type.includes("Ingress") ? "from" : "to"]: i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId ?? i.prefixListId, port: i.fromPort === i.toPort ? i.fromPort : `${i.fromPort}-${i.toPort}`, proto: i.ipProtocol });
+        case "aws:cloudwatch/logGroup:LogGroup": return kv({ name: i.name, retentionDays: i.retentionInDays, kms: i.kmsKeyId ? "yes" : "no" });
+        case "aws:ecr/repository:Repository": return kv({ tags: i.imageTagMutability, scanOnPush: onOff(i.imageScanningConfiguration?.scanOnPush), encryption: i.encryptionConfigurations?.[0]?.encryptionType });
+        case "docker:index/image:Image": return kv({ image: o.repoDigest ?? i.imageName, platform: i.build?.platform, buildOnPreview: onOff(i.buildOnPreview) });
+        case "aws:rds/instance:Instance": return kv({ engine: `${i.engine} ${i.engineVersion}`, class: i.instanceClass, storage: `${i.allocatedStorage}-${i.maxAllocatedStorage}GiB ${i.storageType}`, multiAz: onOff(i.multiAz), backups: `${i.backupRetentionPeriod}d`, deletionProtection: onOff(i.deletionProtection), finalSnapshot: onOff(!i.skipFinalSnapshot), managedPassword: onOff(i.manageMasterUserPassword), protect: onOff(r.protect) });
+        case "aws:rds/parameterGroup:ParameterGroup": return kv({ family: i.family, params: (i.parameters ?? []).map((p: any) => `${p.name}=${p.value}`).join(",") });
+        case "aws:secretsmanager/secret:Secret": return kv({ arn: o.arn, kms: i.kmsKeyId ? "yes" : "no" });
+        case "aws:s3/bucket:Bucket": return kv({ bucket: o.bucket, protect: onOff(r.protect) });
+        case "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": return kv({ sse: i.rules?.[0]?.applyServerSideEncryptionByDefault?.sseAlgorithm });
+        case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": return kv({ all4: onOff(i.blockPublicAcls && i.blockPublicPolicy && i.ignorePublicAcls && i.restrictPublicBuckets) });
+        case "aws:lb/loadBalancer:LoadBalancer": return kv({ dns: o.dnsName, internal: i.internal, dropInvalidHeaders: onOff(i.dropInvalidHeaderFields), deletionProtection: onOff(i.enableDeletionProtection), accessLogs: onOff(i.accessLogs?.enabled) });
+        case "aws:lb/targetGroup:TargetGroup": { const hc = i.healthCheck ?? {}; return kv({ type: i.targetType, port: i.port, health: `${hc.path} every ${hc.interval}s healthy=${hc.healthyThreshold} unhealthy=${hc.unhealthyThreshold} timeout=${hc.timeout}s matcher=${hc.matcher}`, deregistration: `${i.deregistrationDelay}s` }); }
+        case "aws:lb/listener:Listener": {
+            const a = i.defaultActions?.[0] ?? {};
+            return kv({ listen: `${i.protocol}:${i.port}`, tls: i.sslPolicy, action: a.type === "redirect" ? `redirect ${a.redirect?.statusCode} → ${a.redirect?.protocol}:${a.redirect?.port}` : a.type, hsts: i.routingHttpResponseStrictTransportSecurityHeaderValue ? JSON.stringify(i.routingHttpResponseStrictTransportSecurityHeaderValue) : undefined });
+        }
+        case "aws:ecs/cluster:Cluster": return kv({ name: i.name, insights: i.settings?.find((s: any) => s.name === "containerInsights")?.value });
+        case "aws:ecs/taskDefinition:TaskDefinition": {
+            let c: any = {};
+            try { c = JSON.parse(i.containerDefinitions)[0]; } catch { /* unknown during preview */ }
+            return kv({ family: i.family, cpu: i.cpu, memory: i.memory, arch: i.runtimePlatform?.cpuArchitecture, env: (c.environment ?? []).length, secrets: (c.secrets ?? []).length, readOnlyRoot: onOff(c.readonlyRootFilesystem), user: c.user, command: c.command?.join(" ") });
+        }
+        case "aws:ecs/service:Service": return kv({ desired: i.desiredCount, circuitBreaker: i.deploymentCircuitBreaker?.enable ? `on${i.deploymentCircuitBreaker.rollback ? "+rollback" : ""}` : "off", healthy: `${i.deploymentMinimumHealthyPercent}-${i.deploymentMaximumPercent}%`, publicIp: onOff(i.networkConfiguration?.assignPublicIp), exec: onOff(i.enableExecuteCommand) });
+        case "aws:appautoscaling/target:Target": return kv({ min: i.minCapacity, max: i.maxCapacity });
+        case "aws:appautoscaling/policy:Policy": { const c = i.targetTrackingScalingPolicyConfiguration ?? {}; return kv({ metric: c.predefinedMetricSpecification?.predefinedMetricType, target: c.targetValue }); }
+        case "aws:cloudwatch/metricAlarm:MetricAlarm": return kv({ alarm: i.metricName ?? "metric math", threshold: `${i.comparisonOperator} ${i.threshold}` });
+        case "aws:acm/certificate:Certificate": return kv({ domain: i.domainName, validation: i.validationMethod });
+        case "aws:route53/record:Record": return kv({ name: i.name, type: i.type });
+        default: return "";
+    }
+}
+
+/** The readable tree: stack → components → resources, one line each. */
+export function renderTree(res: ExportResource[]): string {
+    const children = new Map<string, ExportResource[]>();
+    for (const r of res) {
+        if (!r.parent) continue;
+        if (!children.has(r.parent)) children.set(r.parent, []);
+        children.get(r.parent)!.push(r);
+    }
+    const lines: string[] = [];
+    const label = (r: ExportResource) => {
+        const name = r.urn.split("::").pop();
+        const ks = r.custom ? keySettings(r) : "";
+        return `${r.custom ? "" : "[component] "}${r.type} ${name}${ks ? `  (${ks})` : ""}`;
+    };
+    const walk = (r: ExportResource, prefix: string, last: boolean, root: boolean) => {
+        lines.push(root ? label(r) : `${prefix}${last ? "└─ " : "├─ "}${label(r)}`);
+        // Stable order: components first, then by type and name (registration order is async).
+        const kids = (children.get(r.urn) ?? []).filter((k) => !k.type.startsWith("pulumi:providers:"))
+            .sort((a, b) => Number(a.custom) - Number(b.custom) || a.type.localeCompare(b.type) || a.urn.localeCompare(b.urn));
+        kids.forEach((k, idx) => walk(k, root ? "" : prefix + (last ? "   " : "│  "), idx === kids.length - 1, false));
+    };
+    for (const r of res.filter((x) => !x.parent && !x.type.startsWith("pulumi:providers:"))) walk(r, "", true, true);
+    return lines.join("\n");
+}
+
+export function renderTotals(result: PlanResult): string {
+    const res = result.exportDoc.deployment.resources;
+    const custom = res.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    const components = res.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack");
+    const providers = res.filter((r) => r.type.startsWith("pulumi:providers:"));
+    const byType = new Map<string, number>();
+    for (const r of custom) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    const typeLines = [...byType.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `  ${String(n).padStart(3)}  ${t}`);
+    const outputs = Object.entries(result.outputs).map(([k, v]) => `  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    return [
+        `Totals: ${custom.length} resources to create, ${components.length} components, ${providers.length} default providers (stack ${result.stack}, ${Math.round(result.durationMs)} ms)`,
+        ...typeLines,
+        "Outputs:",
+        ...outputs,
+    ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+    let stack: string | undefined;
+    let out: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--out") {
+            out = argv[++i];
+            if (!out) { console.error(`--out needs a file name. ${USAGE}`); return 2; }
+        } else if (a === "-h" || a === "--help") {
+            console.log(`${USAGE}\nStacks: ${listStacks().join(", ")}`);
+            return 0;
+        } else if (a.startsWith("-")) {
+            console.error(`Unknown option ${a}. ${USAGE}`);
+            return 2;
+        } else if (!stack) {
+            stack = a;
+        } else {
+            console.error(`Unexpected argument ${a}. ${USAGE}`);
+            return 2;
+        }
+    }
+    if (!stack) { console.error(`Missing stack. ${USAGE}\nStacks: ${listStacks().join(", ")}`); return 2; }
+
+    let result: PlanResult;
+    try {
+        result = await runPlan(stack);
+    } catch (e: any) {
+        console.error(`plan failed: ${e?.message ?? e}`);
+        return 2;
+    }
+    const resources = result.exportDoc.deployment.resources;
+    console.log(`Offline plan for stack "${stack}" (Pulumi mocks; nothing is deployed)\n`);
+    console.log(renderTree(resources));
+    console.log("");
+    console.log(renderTotals(result));
+    if (out) {
+        fs.writeFileSync(out, JSON.stringify(result.exportDoc, null, 2) + "\n");
+        console.log(`\nWrote ${resources.length} resources (pulumi stack export v3) to ${out}`);
+    }
+
+    // Policy pack, with this stack's enforcement levels, thresholds and exemptions.
+    const configFile = path.join("policy", "config", `${stack}.json`);
+    // Loaded lazily so a broken pack does not hide the plan itself.
+    const evaluator = await import("../../policy/evaluator");
+    const absConfig = path.join(REPO_ROOT, configFile);
+    if (!fs.existsSync(absConfig)) {
+        console.error(`\nNo policy config ${configFile} for stack "${stack}": add one (copy policy/config/staging.json) so the pack knows this stack's enforcement levels.`);
+        return 1;
+    }
+    const findings = await evaluator.evaluateResources(result.resources, { config: evaluator.loadPolicyConfig(absConfig) });
+    console.log(`\nPolicy pack (${configFile}):`);
+    console.log(evaluator.formatFindings(findings));
+    const mandatory = findings.filter((f) => f.enforcementLevel === "mandatory").length;
+    if (mandatory > 0) {
+        console.error(`\n${mandatory} mandatory policy violation(s): the stack would be blocked by \`pulumi up\`.`);
+        return 1;
+    }
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+        console.error(`plan failed: ${e?.stack ?? e}`);
+        process.exit(2);
+    });
+}
