@@ -56,8 +56,15 @@ export async function buildApp(opts: AppOptions) {
   app.removeContentTypeParser("text/plain");
   app.decorate("db", opts.db);
   app.decorate("storage", opts.storage);
+  // Once shutdown starts, finish in-flight requests but tell keep-alive clients to
+  // go away, so a draining task is not held open by idle sockets until the grace bound.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
+    if (closing) reply.header("connection", "close");
   });
 
   await app.register(errors, { production });

@@ -60,10 +60,15 @@ if [ "$force" -eq 1 ] || ! have_image "$os_image"; then
     tail -n 40 "$work/debootstrap.log" >&2
     die "debootstrap failed (log above); set PAVED_DEBIAN_MIRROR to a reachable Debian mirror"
   fi
-  # Trim what a container never uses (same idea as the official slim images).
+  # Trim what a container never uses (same idea as the official slim images: no docs, man pages
+  # or translations; apt lists and caches are re-fetched by anyone who installs more).
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
-    "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/*.log \
-    "$rootfs"/debootstrap
+    "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/log/*.log \
+    "$rootfs"/usr/share/locale/* "$rootfs"/debootstrap
+  find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete  # licences stay
+  # Keep later apt installs in derived images from bringing them back.
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
+    'path-exclude /usr/share/locale/*' 'path-include /usr/share/doc/*/copyright' >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim"
   # The build host's resolver must not leak into the image; Docker bind-mounts its own at run time.
   : >"$rootfs/etc/resolv.conf"
   : >"$rootfs/etc/hostname"
