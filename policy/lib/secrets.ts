@@ -173,6 +173,9 @@ export function scanScript(text: string, allowNames: ReadonlySet<string> = new S
     return hits;
 }
 
+/** Every regex applied to untrusted text, exposed so tests can prove linear-time matching without the token cap. */
+export const ALL_PATTERNS: RegExp[] = [...TOKEN_PATTERNS.map(p => p.re), AWS_SECRET_RE, ASSIGNMENT, DELIMS];
+
 /** Masks a value for messages: never shows any of it, only its length. */
 export function mask(value: unknown): string {
     const n = typeof value === "string" ? value.length : String(value ?? "").length;

@@ -17,3 +17,23 @@ export async function findingsOf(policy: string, resources: ResourceRecord[], co
 }
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+import * as assert from "assert";
+
+/** Asserts the policy reports on the resource(s) (optionally a message matching `pattern`). */
+export async function violates(policy: string, resources: ResourceRecord | ResourceRecord[], pattern?: RegExp, config: PolicyPackConfigFile = {}): Promise<Finding[]> {
+    const list = Array.isArray(resources) ? resources : [resources];
+    const fs = (await findingsOf(policy, list, config)).filter(f => f.enforcementLevel !== "exempted");
+    assert.ok(fs.length > 0, `expected ${policy} to report on ${list.map(r => r.name).join(", ")}`);
+    if (pattern) {
+        assert.ok(fs.some(f => pattern.test(f.message)), `expected a ${policy} message matching ${pattern}, got: ${fs.map(f => f.message).join(" | ")}`);
+    }
+    return fs;
+}
+
+/** Asserts the policy reports nothing on the resource(s). */
+export async function passes(policy: string, resources: ResourceRecord | ResourceRecord[], config: PolicyPackConfigFile = {}): Promise<void> {
+    const list = Array.isArray(resources) ? resources : [resources];
+    const fs = await findingsOf(policy, list, config);
+    assert.deepStrictEqual(fs.map(f => f.message), [], `expected ${policy} to pass`);
+}
