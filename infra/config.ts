@@ -217,13 +217,13 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
         if (!c.albDeletionProtection) fail(`Invalid config ${NAMESPACE}:albDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
         if (c.minCapacity < 2) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: prod needs at least 2 tasks (one per AZ).`);
     }
+    if ((c.domain === "") !== (c.hostedZoneId === "") && c.certificateArn === "") {
+        fail(`Incomplete certificate config: ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId must be set together (or set ${NAMESPACE}:certificateArn).`);
+    }
     // A certificate source is mandatory: the ALB never serves the app over plain HTTP.
     const hasZoneCert = c.domain !== "" && c.hostedZoneId !== "";
     if (!hasZoneCert && c.certificateArn === "") {
         fail(`No certificate source for stack "${stack}": set ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId (ACM certificate validated in Route 53) or ${NAMESPACE}:certificateArn (an existing ACM certificate). The HTTPS listener cannot be built without one.`);
-    }
-    if ((c.domain === "") !== (c.hostedZoneId === "") && c.certificateArn === "") {
-        fail(`Incomplete certificate config: ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId must be set together (or set ${NAMESPACE}:certificateArn).`);
     }
     return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}` };
 }

@@ -1,0 +1,69 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { appContentHash } from "../../infra/image";
+import { runPlan } from "../../infra/offline/plan";
+import { plan, one, containers, STACKS } from "./helpers";
+
+describe("infra/image", () => {
+    for (const stack of STACKS) {
+        it(`${stack}: ECR scans on push, has immutable tags, KMS and a lifecycle policy`, async () => {
+            const p = await plan(stack);
+            const repo = one(p, "aws:ecr/repository:Repository");
+            assert.strictEqual(repo.inputs.imageTagMutability, "IMMUTABLE");
+            assert.strictEqual(repo.inputs.imageScanningConfiguration.scanOnPush, true);
+            assert.strictEqual(repo.inputs.encryptionConfigurations[0].encryptionType, "KMS");
+            assert.strictEqual(repo.inputs.encryptionConfigurations[0].kmsKey, one(p, "aws:kms/key:Key", "-image").outputs!.arn);
+            const rules = JSON.parse(one(p, "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy).rules;
+            assert.ok(rules.some((r: any) => r.selection.countType === "imageCountMoreThan" && r.selection.countNumber === 30));
+        });
+
+        it(`${stack}: builds app/Dockerfile from the repo root for linux/amd64, tagged by content, build on preview`, async () => {
+            const p = await plan(stack);
+            const img = one(p, "docker:index/image:Image");
+            assert.strictEqual(img.inputs.build.context, ".");
+            assert.strictEqual(img.inputs.build.dockerfile, "app/Dockerfile");
+            assert.strictEqual(img.inputs.build.platform, "linux/amd64");
+            assert.strictEqual(img.inputs.buildOnPreview, true);
+            assert.ok(img.inputs.imageName.endsWith(`:${appContentHash()}`));
+            assert.deepStrictEqual(img.inputs.build.args, {}, "no BASE_IMAGE unless configured");
+        });
+
+        it(`${stack}: the task definition runs the pushed repo digest, not a tag`, async () => {
+            const p = await plan(stack);
+            const digest = one(p, "docker:index/image:Image").outputs!.repoDigest;
+            assert.match(digest, /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/paved-\w+@sha256:[0-9a-f]{64}$/);
+            assert.strictEqual(containers(p, "app")[0].image, digest);
+            assert.strictEqual(containers(p, "migrate")[0].image, digest);
+            assert.strictEqual(p.outputs.imageDigest, digest);
+        });
+    }
+
+    it("passes BASE_IMAGE and the arm64 platform through from config", async () => {
+        const p = await runPlan("staging", { config: { "paved:baseImage": "public.ecr.aws/docker/library/node:20-bookworm-slim", "paved:imagePlatform": "linux/arm64" } });
+        const img = one(p, "docker:index/image:Image");
+        assert.deepStrictEqual(img.inputs.build.args, { BASE_IMAGE: "public.ecr.aws/docker/library/node:20-bookworm-slim" });
+        assert.strictEqual(img.inputs.build.platform, "linux/arm64");
+        assert.strictEqual(one(p, "aws:ecs/taskDefinition:TaskDefinition", "-app").inputs.runtimePlatform.cpuArchitecture, "ARM64");
+    });
+
+    it("the content hash is stable and changes when app sources change (not when node_modules does)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paved-hash-"));
+        try {
+            fs.mkdirSync(path.join(dir, "app", "src"), { recursive: true });
+            fs.mkdirSync(path.join(dir, "app", "node_modules"), { recursive: true });
+            fs.writeFileSync(path.join(dir, "app", "src", "server.ts"), "a");
+            fs.writeFileSync(path.join(dir, "package-lock.json"), "{}");
+            const h1 = appContentHash(dir);
+            assert.match(h1, /^[0-9a-f]{12}$/);
+            assert.strictEqual(appContentHash(dir), h1);
+            fs.writeFileSync(path.join(dir, "app", "node_modules", "x.js"), "ignored");
+            assert.strictEqual(appContentHash(dir), h1);
+            fs.writeFileSync(path.join(dir, "app", "src", "server.ts"), "b");
+            assert.notStrictEqual(appContentHash(dir), h1);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
