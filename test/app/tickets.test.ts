@@ -50,11 +50,11 @@ describe("app: tickets API", function () {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await app.inject({ method: "GET", url: "/api/tickets", query: { limit: "3", ...(cursor ? { cursor } : {}) } });
+      const res: { statusCode: number; json: () => { items: { id: string }[]; nextCursor: string | null } } = await app.inject({ method: "GET", url: "/api/tickets", query: { limit: "3", ...(cursor ? { cursor } : {}) } });
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.ok(body.items.length <= 3);
-      seen.push(...body.items.map((t: { id: string }) => t.id));
+      seen.push(...body.items.map((t) => t.id));
       cursor = body.nextCursor;
       pages++;
     } while (cursor && pages < 10);

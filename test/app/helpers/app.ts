@@ -48,7 +48,7 @@ export async function migratedDb(db: DbConfig): Promise<void> {
   await runMigrations(db, { log: () => undefined });
 }
 
-export async function makeApp(db: DbConfig, opts: Partial<AppOptions> & { config?: Partial<Config>; poolOverrides?: object } = {}) {
+export async function makeApp(db: DbConfig, opts: Partial<Omit<AppOptions, "config">> & { config?: Partial<Config>; poolOverrides?: object } = {}) {
   const pool: Pool = opts.db ?? createPool(db, quietLog, opts.poolOverrides);
   const app = await buildApp({
     ...opts,

