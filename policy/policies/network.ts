@@ -67,7 +67,7 @@ function ingressFrom(r: Res): Ingress[] {
         }
         out.push({ where, protocol: proto, from: f, to: t, publicCidrs: pub });
     };
-    if (r.type === SG) {
+    if (r.type === SG || r.type === DEFAULT_SG) {
         asArray(p.ingress).forEach((rule, i) => {
             if (rule && typeof rule === "object") {
                 push(`ingress[${i}]`, rule.protocol, rule.fromPort, rule.toPort,
@@ -107,7 +107,9 @@ function sensitiveHits(ing: Ingress, sensitive: number[]): number[] {
     return sensitive.filter(port => ing.from! <= port && port <= ing.to!);
 }
 
-const TYPES = [SG, SG_RULE, SG_INGRESS_RULE];
+// The default security group takes the same inline rules as any other group.
+export const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+const TYPES = [SG, DEFAULT_SG, SG_RULE, SG_INGRESS_RULE];
 
 export const noPublicSensitivePorts = resourcePolicy({
     name: "paved-sg-no-public-sensitive-ports",
