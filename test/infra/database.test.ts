@@ -1,0 +1,87 @@
+import * as assert from "assert";
+import { plan, ofType, one, STACKS } from "./helpers";
+
+describe("infra/database", () => {
+    it("prod: Multi-AZ, deletion protection, final snapshot and Pulumi protect", async () => {
+        const p = await plan("prod");
+        const db = one(p, "aws:rds/instance:Instance");
+        assert.strictEqual(db.inputs.multiAz, true);
+        assert.strictEqual(db.inputs.deletionProtection, true);
+        assert.strictEqual(db.inputs.skipFinalSnapshot, false);
+        assert.strictEqual(db.inputs.finalSnapshotIdentifier, "paved-prod-db-final");
+        const exported = p.exportDoc.deployment.resources.find((r) => r.urn === db.urn)!;
+        assert.strictEqual(exported.protect, true);
+    });
+
+    it("staging: single-AZ, no deletion protection, not protected; skips the final snapshot only because its config says so", async () => {
+        const p = await plan("staging");
+        const db = one(p, "aws:rds/instance:Instance");
+        assert.strictEqual(db.inputs.multiAz, false);
+        assert.strictEqual(db.inputs.deletionProtection, false);
+        assert.strictEqual(db.inputs.skipFinalSnapshot, true);
+        assert.strictEqual(p.exportDoc.deployment.resources.find((r) => r.urn === db.urn)!.protect, undefined);
+    });
+
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            it("keeps backups for at least 30 days", async () => {
+                const db = one(await plan(stack), "aws:rds/instance:Instance");
+                assert.ok(db.inputs.backupRetentionPeriod >= 30 && db.inputs.backupRetentionPeriod <= 35);
+            });
+
+            it("lets RDS manage the master password in a KMS-encrypted secret; no password anywhere", async () => {
+                const p = await plan(stack);
+                const db = one(p, "aws:rds/instance:Instance");
+                assert.strictEqual(db.inputs.manageMasterUserPassword, true);
+                assert.strictEqual(db.inputs.password, undefined);
+                assert.strictEqual(db.inputs.masterUserSecretKmsKeyId, one(p, "aws:kms/key:Key", "-secrets").outputs!.arn);
+                assert.match(p.outputs.dbMasterSecretArn, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-[0-9a-f-]{36}-[A-Za-z0-9]{6}$/);
+            });
+
+            it("encrypts storage and Performance Insights with the database key; PostgreSQL 16 on gp3 with autoscaling", async () => {
+                const p = await plan(stack);
+                const db = one(p, "aws:rds/instance:Instance");
+                const key = one(p, "aws:kms/key:Key", "-database").outputs!.arn;
+                assert.strictEqual(db.inputs.storageEncrypted, true);
+                assert.strictEqual(db.inputs.kmsKeyId, key);
+                assert.strictEqual(db.inputs.performanceInsightsEnabled, true);
+                assert.strictEqual(db.inputs.performanceInsightsKmsKeyId, key);
+                assert.strictEqual(db.inputs.engine, "postgres");
+                assert.ok(["16", "17"].includes(db.inputs.engineVersion));
+                assert.strictEqual(db.inputs.storageType, "gp3");
+                assert.ok(db.inputs.maxAllocatedStorage > db.inputs.allocatedStorage);
+                assert.strictEqual(db.inputs.caCertIdentifier, "rds-ca-rsa2048-g1");
+                assert.strictEqual(db.inputs.copyTagsToSnapshot, true);
+                assert.strictEqual(db.inputs.autoMinorVersionUpgrade, true);
+                assert.ok(db.inputs.monitoringInterval > 0 && db.inputs.monitoringRoleArn);
+                assert.deepStrictEqual(db.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+            });
+
+            it("sits in the isolated subnets, is not public, and forces TLS", async () => {
+                const p = await plan(stack);
+                const db = one(p, "aws:rds/instance:Instance");
+                assert.strictEqual(db.inputs.publiclyAccessible, false);
+                const group = one(p, "aws:rds/subnetGroup:SubnetGroup");
+                assert.strictEqual(db.inputs.dbSubnetGroupName, group.outputs!.name);
+                const isolated = ofType(p, "aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags.tier === "isolated").map((s) => s.id).sort();
+                assert.deepStrictEqual([...group.inputs.subnetIds].sort(), isolated);
+                const params = one(p, "aws:rds/parameterGroup:ParameterGroup");
+                assert.strictEqual(db.inputs.parameterGroupName, params.outputs!.name);
+                assert.ok(params.inputs.parameters.some((x: any) => x.name === "rds.force_ssl" && x.value === "1"));
+                assert.strictEqual(params.inputs.family, `postgres${db.inputs.engineVersion}`);
+            });
+
+            it("accepts 5432 only from the service security group", async () => {
+                const p = await plan(stack);
+                const dbSg = one(p, "aws:ec2/securityGroup:SecurityGroup", "-database").id;
+                const svcSg = one(p, "aws:ec2/securityGroup:SecurityGroup", "-service").id;
+                const rules = ofType(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === dbSg);
+                assert.strictEqual(rules.length, 1);
+                assert.strictEqual(rules[0].inputs.referencedSecurityGroupId, svcSg);
+                assert.strictEqual(rules[0].inputs.fromPort, 5432);
+                assert.strictEqual(rules[0].inputs.toPort, 5432);
+                assert.deepStrictEqual(one(p, "aws:rds/instance:Instance").inputs.vpcSecurityGroupIds, [dbSg]);
+            });
+        });
+    }
+});

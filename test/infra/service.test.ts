@@ -1,0 +1,130 @@
+import * as assert from "assert";
+import { ENV_CONTRACT, envVarsBySource } from "../../app/src/contract";
+import { containerEnv } from "../../infra/service";
+import { runPlan } from "../../infra/offline/plan";
+import { plan, ofType, one, containers, policyDoc, STACKS } from "./helpers";
+
+const SECRET_NAME = /(SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE)/;
+
+describe("infra/service", () => {
+    it("containerEnv refuses names outside the contract", () => {
+        const env: any = Object.fromEntries(envVarsBySource("environment").map((n) => [n, "x"]));
+        const sec: any = Object.fromEntries(envVarsBySource("secret").map((n) => [n, "arn"]));
+        assert.throws(() => containerEnv({ ...env, JWT_SECRET: "leak" }, sec), /JWT_SECRET is not an environment variable of ENV_CONTRACT/);
+        assert.throws(() => containerEnv(env, { ...sec, DB_HOST: "arn" }), /DB_HOST is not a secret variable/);
+    });
+
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            for (const family of ["app", "migrate"] as const) {
+                it(`${family}: environment/secrets names equal the contract; environment holds no secret`, async () => {
+                    const p = await plan(stack);
+                    const c = containers(p, family)[0];
+                    const envNames = c.environment.map((e: any) => e.name);
+                    const secretNames = c.secrets.map((s: any) => s.name);
+                    assert.deepStrictEqual(envNames, envVarsBySource("environment"));
+                    assert.deepStrictEqual(secretNames, envVarsBySource("secret"));
+                    assert.ok(!envNames.some((n: string) => envVarsBySource("local-only").includes(n as any)), "no local-only vars");
+                    assert.ok(!envNames.some((n: string) => SECRET_NAME.test(n)), "no secret-like names in environment");
+                    const pw = one(p, "random:index/randomPassword:RandomPassword").outputs!.result;
+                    for (const e of c.environment) {
+                        assert.ok(!String(e.value).includes(pw), `${e.name} does not carry the JWT secret`);
+                        assert.ok(!/arn:aws:secretsmanager/.test(e.value), `${e.name} is not a secret reference`);
+                    }
+                    const env = Object.fromEntries(c.environment.map((e: any) => [e.name, e.value]));
+                    assert.strictEqual(env.DB_SSL, "verify-full");
+                    assert.strictEqual(env.NODE_ENV, "production");
+                    assert.strictEqual(env.DB_HOST, one(p, "aws:rds/instance:Instance").outputs!.address);
+                    assert.strictEqual(env.S3_BUCKET, p.outputs.attachmentsBucket);
+                    assert.strictEqual(Object.keys(ENV_CONTRACT).length, envNames.length + secretNames.length + envVarsBySource("local-only").length);
+                });
+
+                it(`${family}: secrets reference the RDS-managed secret's JSON keys and the generated JWT secret`, async () => {
+                    const p = await plan(stack);
+                    const c = containers(p, family)[0];
+                    const rdsSecret = one(p, "aws:rds/instance:Instance").outputs!.masterUserSecrets[0].secretArn;
+                    assert.match(rdsSecret, /-[A-Za-z0-9]{6}$/, "ARN carries Secrets Manager's suffix");
+                    const jwt = one(p, "aws:secretsmanager/secret:Secret", "-jwt").outputs!.arn;
+                    const ref = Object.fromEntries(c.secrets.map((s: any) => [s.name, s.valueFrom]));
+                    assert.strictEqual(ref.DB_USER, `${rdsSecret}:username::`);
+                    assert.strictEqual(ref.DB_PASSWORD, `${rdsSecret}:password::`);
+                    assert.strictEqual(ref.JWT_SECRET, jwt);
+                });
+            }
+
+            it("runs read-only, non-root, with writable /tmp and awslogs to the service group", async () => {
+                const p = await plan(stack);
+                const td = one(p, "aws:ecs/taskDefinition:TaskDefinition", "-app");
+                const c = containers(p, "app")[0];
+                assert.strictEqual(c.readonlyRootFilesystem, true);
+                assert.strictEqual(c.user, "1000:1000");
+                assert.strictEqual(c.privileged, false);
+                assert.deepStrictEqual(c.mountPoints, [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
+                assert.deepStrictEqual(td.inputs.volumes.map((v: any) => v.name), ["tmp"]);
+                assert.strictEqual(c.logConfiguration.logDriver, "awslogs");
+                assert.strictEqual(c.logConfiguration.options["awslogs-group"], `/ecs/paved-${stack}`);
+                assert.strictEqual(c.portMappings[0].containerPort, 3000);
+                assert.strictEqual(td.inputs.networkMode, "awsvpc");
+            });
+
+            it("has a migration task definition <name>-migrate running node dist/migrate.js", async () => {
+                const p = await plan(stack);
+                const td = one(p, "aws:ecs/taskDefinition:TaskDefinition", "-migrate");
+                assert.strictEqual(td.inputs.family, `paved-${stack}-migrate`);
+                assert.deepStrictEqual(containers(p, "migrate")[0].command, ["node", "dist/migrate.js"]);
+                assert.strictEqual(p.outputs.migrateTaskDefinition, `paved-${stack}-migrate`);
+            });
+
+            it("deploys with circuit-breaker rollback, 100/200 %, grace period, steady-state wait, private IPs only", async () => {
+                const p = await plan(stack);
+                const s = one(p, "aws:ecs/service:Service");
+                assert.deepStrictEqual(s.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
+                assert.strictEqual(s.inputs.deploymentMinimumHealthyPercent, 100);
+                assert.strictEqual(s.inputs.deploymentMaximumPercent, 200);
+                assert.ok(s.inputs.healthCheckGracePeriodSeconds > 0);
+                assert.strictEqual(s.inputs.waitForSteadyState, true);
+                assert.strictEqual(s.inputs.networkConfiguration.assignPublicIp, false);
+                assert.strictEqual(s.inputs.enableExecuteCommand, false);
+                const priv = ofType(p, "aws:ec2/subnet:Subnet").filter((x) => x.inputs.tags.tier === "private").map((x) => x.id).sort();
+                assert.deepStrictEqual([...s.inputs.networkConfiguration.subnets].sort(), priv);
+                assert.strictEqual(s.inputs.loadBalancers[0].targetGroupArn, one(p, "aws:lb/targetGroup:TargetGroup").outputs!.arn);
+                assert.strictEqual(one(p, "aws:ecs/cluster:Cluster").inputs.settings[0].value, "enabled");
+            });
+
+            it("autoscales on CPU, memory and requests per target within per-stack bounds", async () => {
+                const p = await plan(stack);
+                const t = one(p, "aws:appautoscaling/target:Target");
+                assert.deepStrictEqual([t.inputs.minCapacity, t.inputs.maxCapacity], stack === "prod" ? [3, 12] : [1, 3]);
+                const metrics = ofType(p, "aws:appautoscaling/policy:Policy").map((x) => x.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification);
+                assert.deepStrictEqual(metrics.map((m) => m.predefinedMetricType).sort(), ["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]);
+                const req = metrics.find((m) => m.predefinedMetricType === "ALBRequestCountPerTarget");
+                assert.match(req.resourceLabel, /^app\/paved-\w+-alb\/[0-9a-f]{16}\/targetgroup\/paved-\w+-tg\/[0-9a-f]{16}$/);
+            });
+
+            it("execution role reads only these secrets with this key and writes only this log group", async () => {
+                const p = await plan(stack);
+                const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-execution"));
+                const sid = (s: string) => doc.Statement.find((x: any) => x.Sid === s);
+                assert.deepStrictEqual([...sid("Secrets").Resource].sort(), [p.outputs.dbMasterSecretArn, one(p, "aws:secretsmanager/secret:Secret").outputs!.arn].sort());
+                assert.strictEqual(sid("SecretsKey").Resource, one(p, "aws:kms/key:Key", "-secrets").outputs!.arn);
+                assert.strictEqual(sid("Logs").Resource, `${one(p, "aws:cloudwatch/logGroup:LogGroup", "-service").outputs!.arn}:*`);
+                assert.ok(doc.Statement.every((s: any) => s.Action !== "*" && !(Array.isArray(s.Action) && s.Action.includes("*"))));
+            });
+
+            it("task role reaches only the attachments bucket and its key", async () => {
+                const p = await plan(stack);
+                const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-task"));
+                const bucketArn = one(p, "aws:s3/bucket:Bucket", "-attachments").outputs!.arn;
+                const resources = doc.Statement.map((s: any) => s.Resource);
+                assert.deepStrictEqual(resources, [bucketArn, `${bucketArn}/*`, one(p, "aws:kms/key:Key", "-storage").outputs!.arn]);
+            });
+        });
+    }
+
+    it("ECS Exec is opt-in: enabling it adds only the Session Manager channel permissions", async () => {
+        const p = await runPlan("staging", { config: { "paved:enableEcsExec": "true" } });
+        assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.enableExecuteCommand, true);
+        const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-task"));
+        assert.ok(doc.Statement.find((s: any) => s.Sid === "EcsExec").Action.every((a: string) => a.startsWith("ssmmessages:")));
+    });
+});

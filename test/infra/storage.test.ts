@@ -1,0 +1,51 @@
+import * as assert from "assert";
+import { plan, ofType, one, policyDoc, STACKS } from "./helpers";
+
+describe("infra/storage", () => {
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            for (const bucket of ["-attachments", "-alb-logs"]) {
+                it(`${bucket.slice(1)} bucket: public access fully blocked, ownership enforced, versioned, encrypted, TLS-only`, async () => {
+                    const p = await plan(stack);
+                    const b = one(p, "aws:s3/bucket:Bucket", bucket);
+                    const id = b.outputs!.bucket;
+                    const of = (t: string) => ofType(p, t).filter((r) => r.inputs.bucket === id);
+                    const pab = of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+                    assert.strictEqual(pab.length, 1);
+                    for (const f of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.strictEqual(pab[0].inputs[f], true, f);
+                    assert.strictEqual(of("aws:s3/bucketOwnershipControls:BucketOwnershipControls")[0].inputs.rule.objectOwnership, "BucketOwnerEnforced");
+                    assert.strictEqual(of("aws:s3/bucketVersioning:BucketVersioning")[0].inputs.versioningConfiguration.status, "Enabled");
+                    const sse = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0].inputs.rules[0].applyServerSideEncryptionByDefault;
+                    if (bucket === "-attachments") {
+                        assert.strictEqual(sse.sseAlgorithm, "aws:kms");
+                        assert.strictEqual(sse.kmsMasterKeyId, one(p, "aws:kms/key:Key", "-storage").outputs!.arn);
+                    } else {
+                        assert.strictEqual(sse.sseAlgorithm, "AES256", "ALB log delivery supports SSE-S3 only");
+                    }
+                    const doc = policyDoc(of("aws:s3/bucketPolicy:BucketPolicy")[0]);
+                    const deny = doc.Statement.find((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false");
+                    assert.ok(deny, "TLS-only deny statement");
+                    assert.deepStrictEqual(deny.Resource, [b.outputs!.arn, `${b.outputs!.arn}/*`]);
+                    assert.ok(doc.Statement.filter((s: any) => s.Effect === "Allow").every((s: any) => s.Principal !== "*" && s.Principal?.AWS !== "*"), "no public allow");
+                    const rules = of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0].inputs.rules;
+                    assert.ok(rules[0].noncurrentVersionExpiration.noncurrentDays > 0);
+                });
+            }
+
+            it("attachments bucket is protected in prod only", async () => {
+                const p = await plan(stack);
+                const b = one(p, "aws:s3/bucket:Bucket", "-attachments");
+                assert.strictEqual(p.exportDoc.deployment.resources.find((r) => r.urn === b.urn)!.protect, stack === "prod" ? true : undefined);
+            });
+
+            it("ALB log bucket lets only the regional ELB log delivery write under its prefix", async () => {
+                const p = await plan(stack);
+                const b = one(p, "aws:s3/bucket:Bucket", "-alb-logs");
+                const doc = policyDoc(ofType(p, "aws:s3/bucketPolicy:BucketPolicy").find((r) => r.inputs.bucket === b.outputs!.bucket)!);
+                const allow = doc.Statement.find((s: any) => s.Effect === "Allow");
+                assert.strictEqual(allow.Principal.AWS, "arn:aws:iam::127311923021:root");
+                assert.strictEqual(allow.Resource, `${b.outputs!.arn}/alb/AWSLogs/123456789012/*`);
+            });
+        });
+    }
+});
