@@ -1,0 +1,116 @@
+/**
+ * `npm run bench:app` — loopback load tests with autocannon (bounded: ~45 s):
+ *  1. /livez of the real app vs a bare Fastify hello-world, same run, same settings;
+ *  2. GET /api/tickets/:id at 50 connections against a real PostgreSQL;
+ *  3. /health while the database hangs (a TCP listener that never answers).
+ * Servers run in child processes so the load generator does not share their event loop.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { Client } from "pg";
+import { runMigrations } from "../src/migrate";
+import { EmbeddedPostgres, ensurePostgresBinaries, freePort } from "./embedded-pg";
+
+const DURATION = Number(process.env.BENCH_SECONDS) || 8;
+const children: ChildProcess[] = [];
+
+function serve(kind: "app" | "hello", env: Record<string, string> = {}): Promise<string> {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "bench-server.ts"), kind], {
+    env: { ...process.env, ...env, NODE_OPTIONS: "--no-warnings" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = out.match(/URL (\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`${kind} server exited ${code}`)));
+  });
+}
+
+async function load(url: string, connections: number, duration = DURATION) {
+  const r = await autocannon({ url, connections, duration, pipelining: 1 });
+  return {
+    reqPerSec: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    total: r.requests.total,
+  };
+}
+
+async function main() {
+  ensurePostgresBinaries();
+  const root = mkdtempSync(join(tmpdir(), "paved-bench-pg-"));
+  chmodSync(root, 0o777);
+  const pgPort = await freePort();
+  const password = "bench-only-password";
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(root, "data"), port: pgPort, user: "postgres", password, persistent: false,
+    createPostgresUser: process.getuid?.() === 0, postgresFlags: ["-c", "listen_addresses=127.0.0.1"], onLog: () => undefined, onError: () => undefined,
+  });
+  const hang = net.createServer((s) => s.resume()); // accepts, never answers
+  try {
+    await pg.initialise();
+    await pg.start();
+    const db = { DB_HOST: "127.0.0.1", DB_PORT: pgPort, DB_NAME: "postgres", DB_USER: "postgres", DB_PASSWORD: password, DB_SSL: "disable" as const, NODE_ENV: "production" as const, LOG_LEVEL: "info" as const };
+    await runMigrations(db, { log: () => undefined });
+    const c = new Client({ host: "127.0.0.1", port: pgPort, user: "postgres", password, database: "postgres" });
+    await c.connect();
+    const { rows } = await c.query("INSERT INTO tickets (title, description, created_by) VALUES ('bench', 'a ticket to read', 'bench') RETURNING id");
+    await c.end();
+
+    const env = {
+      NODE_ENV: "production", LOG_LEVEL: "info", APP_VERSION: "bench", DB_HOST: "127.0.0.1", DB_PORT: String(pgPort), DB_NAME: "postgres",
+      DB_USER: "postgres", DB_PASSWORD: password, DB_SSL: "disable", S3_BUCKET: "paved-bench", AWS_REGION: "eu-west-1", JWT_SECRET: "bench-only-secret-0123456789abcdef0123",
+    };
+    await new Promise<void>((r) => hang.listen(0, "127.0.0.1", r));
+    const hangPort = (hang.address() as net.AddressInfo).port;
+    const [appUrl, helloUrl, deadDbUrl] = await Promise.all([serve("app", env), serve("hello"), serve("app", { ...env, DB_PORT: String(hangPort) })]);
+
+    // warm-up, then measure both in the same run
+    await load(`${helloUrl}/`, 10, 2);
+    await load(`${appUrl}/livez`, 10, 2);
+    const hello = await load(`${helloUrl}/`, 10);
+    const livez = await load(`${appUrl}/livez`, 10);
+    const ticket = await load(`${appUrl}/api/tickets/${rows[0].id}`, 50);
+    const health = await load(`${deadDbUrl}/health`, 10, Math.min(DURATION, 5));
+
+    const line = (name: string, r: Awaited<ReturnType<typeof load>>) =>
+      `| ${name} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`;
+    console.log(`\napp benchmarks (loopback, autocannon, ${DURATION}s per run, node ${process.version})\n`);
+    console.log("| target | req/s | p50 ms | p99 ms | errors | non-2xx |");
+    console.log("|---|---|---|---|---|---|");
+    console.log(line("bare Fastify hello-world, 10 conn", hello));
+    console.log(line("app /livez, 10 conn", livez));
+    console.log(line("app GET /api/tickets/:id, 50 conn", ticket));
+    console.log(line("app /health, DB hanging, 10 conn", health));
+    const ratio = livez.reqPerSec / hello.reqPerSec;
+    console.log(`\n/livez vs hello-world: ${ratio.toFixed(2)} (aim >= 0.8) ${ratio >= 0.8 ? "OK" : "BELOW AIM"}`);
+    console.log(`GET /api/tickets/:id p99 ${ticket.p99} ms (aim < 15), errors ${ticket.errors + ticket.non2xx} (aim 0) ${ticket.p99 < 15 && ticket.errors + ticket.non2xx === 0 ? "OK" : "BELOW AIM"}`);
+    console.log(`/health with DB hanging p99 ${health.p99} ms (aim < 1000), all 503: ${health.non2xx === health.total} ${health.p99 < 1000 ? "OK" : "BELOW AIM"}`);
+  } finally {
+    for (const ch of children) ch.kill("SIGKILL");
+    hang.close();
+    await pg.stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench:app failed: ${(err as Error).message}`);
+    for (const ch of children) ch.kill("SIGKILL");
+    process.exit(1);
+  },
+);
