@@ -74,7 +74,8 @@ down() {
   fi
   local pid
   pid="$(cat "$marker")"
-  if kill -0 "$pid" 2>/dev/null; then
+  # Only that process, and only while it is still dockerd (a recycled pid belongs to someone else).
+  if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "dockerd" ]; then
     echo "ci-docker: stopping dockerd (pid $pid)"
     kill -TERM "$pid"
     local i
