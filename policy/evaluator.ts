@@ -296,7 +296,15 @@ async function evaluateNow(
     const resourcePolicies = resolved.filter(rp => isResourcePolicy(rp.policy));
     const stackPolicies = resolved.filter(rp => isStackPolicy(rp.policy));
 
-    // Resource policies, on inputs (the engine's Analyze).
+    // Resource policies, on inputs (the engine's Analyze). One reporter per
+    // policy (pointed at the current resource) and awaiting only real promises
+    // keep this linear and allocation-light for 10k-resource stacks.
+    const reporters = new Map<ResolvedPolicy, { target: ResourceRecord | undefined; fn: ReportViolation }>();
+    for (const rp of resourcePolicies) {
+        const holder: { target: ResourceRecord | undefined; fn: ReportViolation } = { target: undefined, fn: undefined as any };
+        holder.fn = (message: any, urn?: string) => report(rp, holder.target ?? {})(message, urn);
+        reporters.set(rp, holder);
+    }
     for (let i = 0; i < records.length; i++) {
         const r = records[i];
         const props = unknownCheckingProxy(decodedInputs[i]);
@@ -323,9 +331,14 @@ async function evaluateNow(
             if (provider) {
                 args.provider = provider;
             }
+            const reporter = reporters.get(rp)!;
+            reporter.target = r;
             for (const validation of validations) {
                 try {
-                    await validation(args, report(rp, r));
+                    const result = validation(args, reporter.fn);
+                    if (result && typeof result.then === "function") {
+                        await result;
+                    }
                 } catch (e) {
                     if (e instanceof UnknownValueError) {
                         cantRun(rp, e, r);

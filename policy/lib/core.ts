@@ -79,6 +79,21 @@ function buildSchema(meta: PavedPolicyMeta): PolicyConfigSchema {
     return { properties };
 }
 
+const mergedCache = new WeakMap<object, Config>();
+
+/** configWithDefaults, memoised per configured object (the evaluator hands out one per policy). */
+function mergedConfig(schema: PolicyConfigSchema, configured: Config): Config {
+    if (!configured || typeof configured !== "object") {
+        return configWithDefaults(schema, {});
+    }
+    let merged = mergedCache.get(configured);
+    if (!merged) {
+        merged = configWithDefaults(schema, configured);
+        mergedCache.set(configured, merged);
+    }
+    return merged;
+}
+
 /** Schema defaults, then the configured values on top. */
 export function configWithDefaults(schema: PolicyConfigSchema | undefined, configured: Config): Config {
     const out: Config = {};
@@ -111,7 +126,7 @@ export function resourcePolicy(spec: ResourceSpec): PavedResourcePolicy {
     const configSchema = buildSchema(spec);
     const types = new Set(spec.types);
     const validateResource = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-        const config = configWithDefaults(configSchema, args.getConfig<Config>());
+        const config = mergedConfig(configSchema, args.getConfig<Config>());
         // Record config on every call (not just matching types) so the exemption
         // policies know every configured exemption once any resource was analyzed.
         recordPolicyConfig(spec.name, config, spec.exemptible !== false);
@@ -141,7 +156,7 @@ export function resourcePolicy(spec: ResourceSpec): PavedResourcePolicy {
 export function stackPolicy(spec: StackSpec, extras: PavedExtras = {}): PavedStackPolicy {
     const configSchema = buildSchema(spec);
     const validateStack = (args: StackValidationArgs, reportViolation: ReportViolation) => {
-        const config = configWithDefaults(configSchema, args.getConfig<Config>());
+        const config = mergedConfig(configSchema, args.getConfig<Config>());
         recordPolicyConfig(spec.name, config, spec.exemptible !== false);
         const resources: Res[] = args.resources.map(r => ({
             type: r.type,

@@ -22,25 +22,48 @@ interface Companions {
     uncertain: boolean;
 }
 
-function companionsOf(bucket: Res, candidates: Res[]): Companions {
-    const names = new Set<string>();
-    for (const v of [bucket.props.bucket, bucket.props.id]) {
-        if (isKnownString(v) && v !== "") {
-            names.add(v);
+/**
+ * Indexes companion resources (public access blocks, encryption configs,
+ * policies) by the bucket they name and by the bucket they depend on, so
+ * correlation stays linear in the number of resources.
+ */
+function companionIndex(candidates: Res[]): (bucket: Res) => Companions {
+    const byName = new Map<string, Res[]>();
+    const byDep = new Map<string, Res[]>();
+    let unlinkedUnknown = false;
+    const add = (m: Map<string, Res[]>, k: string, r: Res) => {
+        const list = m.get(k);
+        if (list) {
+            list.push(r);
+        } else {
+            m.set(k, [r]);
         }
-    }
-    const matched: Res[] = [];
-    let uncertain = names.size === 0;
+    };
     for (const c of candidates) {
+        const deps = c.propertyDependencies?.bucket ?? [];
+        for (const d of deps) {
+            add(byDep, d, c);
+        }
         const ref = c.props.bucket;
-        const viaDependency = (c.propertyDependencies?.bucket ?? []).includes(bucket.urn);
-        if (viaDependency || (isKnownString(ref) && names.has(ref))) {
-            matched.push(c);
-        } else if (!isKnownString(ref)) {
-            uncertain = true;
+        if (isKnownString(ref)) {
+            add(byName, ref, c);
+        } else if (deps.length === 0) {
+            unlinkedUnknown = true; // could belong to any bucket
         }
     }
-    return { matched, uncertain };
+    return (bucket: Res) => {
+        const matched = new Set<Res>(byDep.get(bucket.urn) ?? []);
+        let known = 0;
+        for (const v of [bucket.props.bucket, bucket.props.id]) {
+            if (isKnownString(v) && v !== "") {
+                known++;
+                for (const c of byName.get(v) ?? []) {
+                    matched.add(c);
+                }
+            }
+        }
+        return { matched: [...matched], uncertain: known === 0 || unlinkedUnknown };
+    };
 }
 
 function byType(resources: Res[], types: string[]): Res[] {
@@ -57,9 +80,9 @@ export const s3PublicAccessBlock = stackPolicy({
     enforcementLevel: "mandatory",
     remediationSteps: "Add aws.s3.BucketPublicAccessBlock { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }.",
     validate(resources, _config, report) {
-        const pabs = byType(resources, [PUBLIC_ACCESS_BLOCK]);
+        const companionsOf = companionIndex(byType(resources, [PUBLIC_ACCESS_BLOCK]));
         for (const b of byType(resources, BUCKETS)) {
-            const { matched, uncertain } = companionsOf(b, pabs);
+            const { matched, uncertain } = companionsOf(b);
             if (matched.length === 0) {
                 if (!uncertain) {
                     report(`bucket '${b.name}' has no BucketPublicAccessBlock.`, b.urn);
@@ -102,9 +125,9 @@ export const s3Encryption = stackPolicy({
     },
     validate(resources, config: Config, report) {
         const allowed = config.requireKms ? ["aws:kms", "aws:kms:dsse"] : SSE_ALGORITHMS;
-        const sses = byType(resources, SSE_CONFIGS);
+        const companionsOf = companionIndex(byType(resources, SSE_CONFIGS));
         for (const b of byType(resources, BUCKETS)) {
-            const { matched, uncertain } = companionsOf(b, sses);
+            const { matched, uncertain } = companionsOf(b);
             const algs = [
                 ...matched.flatMap(m => sseAlgorithms(m.props)),
                 ...sseAlgorithms(b.props.serverSideEncryptionConfiguration),
@@ -157,9 +180,9 @@ export const s3TlsOnly = stackPolicy({
     enforcementLevel: "mandatory",
     remediationSteps: "Add a BucketPolicy statement { Effect: \"Deny\", Principal: \"*\", Action: \"s3:*\", Resource: [bucketArn, bucketArn + \"/*\"], Condition: { Bool: { \"aws:SecureTransport\": \"false\" } } }.",
     validate(resources, _config, report) {
-        const policies = byType(resources, [BUCKET_POLICY]);
+        const companionsOf = companionIndex(byType(resources, [BUCKET_POLICY]));
         for (const b of byType(resources, BUCKETS)) {
-            const { matched, uncertain } = companionsOf(b, policies);
+            const { matched, uncertain } = companionsOf(b);
             const docs = [...matched.map(m => parseJsonInput(m.props.policy)), parseJsonInput(b.props.policy)];
             if (docs.some(d => !d.known)) {
                 continue;
