@@ -36,6 +36,8 @@ import { BridgePostgres, startBridgePostgres } from "./container/postgres";
 const IN_CI = process.env.CI === "true";
 const IMAGE = "paved-app:container-test";
 const MIGRATIONS_DIR = path.join(REPO_ROOT, "app", "migrations");
+// As the ECS task definition runs it: read-only root, writable /tmp, no Linux capabilities.
+const HARDENING = ["--read-only", "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
 
 describe("app container image (app/Dockerfile)", function () {
   this.timeout(40 * 60 * 1000);
@@ -153,7 +155,7 @@ describe("app container image (app/Dockerfile)", function () {
 
   it("runs migrations in a one-off container (and a second run finds nothing to do)", async () => {
     const migrate = () =>
-      run("docker", ["run", "--rm", "--read-only", "--tmpfs", "/tmp", "--env-file", envFile, "--name", `${tag}-migrate`, IMAGE, "node", "dist/migrate.js"], {
+      run("docker", ["run", "--rm", ...HARDENING, "--env-file", envFile, "--name", `${tag}-migrate`, IMAGE, "node", "dist/migrate.js"], {
         timeoutMs: 120_000,
       });
     const first = await migrate();
@@ -169,7 +171,7 @@ describe("app container image (app/Dockerfile)", function () {
   it("serves /health 200 with the database healthy, read-only with a tmpfs /tmp", async () => {
     appContainer = await dockerRun([
       "-d", "--name", `${tag}-app`,
-      "--read-only", "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m",
+      ...HARDENING,
       "--env-file", envFile,
       "-p", "127.0.0.1::3000",
       // Exercise the image's own HEALTHCHECK command, just more often than its production interval.
