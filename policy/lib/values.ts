@@ -68,7 +68,8 @@ export function parseJsonInput(v: unknown): { known: boolean; value?: any } {
     return { known: true, value: v };
 }
 
-const BASE64_RE = /^[A-Za-z0-9+/\s]+={0,2}\s*$/;
+// Tested on the whitespace-stripped value: no overlapping classes, so linear.
+const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 const MAX_DECODED = 4 * 1024 * 1024;
 
 /**
@@ -80,8 +81,9 @@ export function userDataTexts(v: unknown): string[] {
         return [];
     }
     const texts = [v];
-    if (v.length >= 8 && BASE64_RE.test(v)) {
-        let buf = Buffer.from(v.replace(/\s+/g, ""), "base64");
+    const compact = v.replace(/\s+/g, "");
+    if (compact.length >= 8 && BASE64_RE.test(compact)) {
+        let buf = Buffer.from(compact, "base64");
         if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
             try {
                 buf = zlib.gunzipSync(buf, { maxOutputLength: MAX_DECODED });

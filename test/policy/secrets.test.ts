@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as zlib from "zlib";
+import { userDataTexts } from "../../policy/lib/values";
 import { ALL_PATTERNS, classifyPair, findSecretValues, isSecretName, scanScript } from "../../policy/lib/secrets";
 import { passes, res, run, UNKNOWN, violates } from "./helpers";
 
@@ -133,12 +134,17 @@ describe("policy: hardcoded secrets", () => {
             "-----BEGIN ".repeat(90_000),                        // PEM starts without a key
             ("X=" + "b".repeat(100) + "\n").repeat(9_000),       // many assignment lines
             "sk-".repeat(333_333),
+            " ".repeat(1_000_000) + "!",                         // whitespace run defeating a base64 check
+            "QUJD".repeat(250_000) + "\n!",                     // almost-base64 user data
         ];
         for (const s of adversarial) {
             const start = process.hrtime.bigint();
             findSecretValues(s);
             scanScript(s);
             classifyPair("DB_PASSWORD", s);
+            for (const text of userDataTexts(s)) {
+                scanScript(text);
+            }
             const ms = Number(process.hrtime.bigint() - start) / 1e6;
             assert.ok(ms < 1500, `took ${ms.toFixed(0)} ms on ${s.slice(0, 12)}...`);
         }
