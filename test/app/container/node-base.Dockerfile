@@ -12,11 +12,11 @@ ENV NODE_VERSION=${NODE_VERSION} \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8
 
+# Modes are set in the context (a chmod here would copy the 100 MB binary into another layer).
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
 
 RUN set -eux; \
-    chmod 0755 /usr/local/bin/node; \
     ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm; \
     ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx; \
     groupadd --gid 1000 node; \
