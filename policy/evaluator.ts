@@ -354,7 +354,14 @@ async function evaluateNow(
     if (stackPolicies.length > 0) {
         const stackResources: PolicyResource[] = records.map(r => {
             const outputs = r.outputs && Object.keys(r.outputs).length > 0 ? r.outputs : r.inputs ?? {};
-            const props = unknownCheckingProxy(decodeProperties(outputs));
+            const decoded = decodeProperties(outputs); // a fresh object, so adding to it is safe
+            // Bridged AWS resources carry their id among their outputs, and stack policies
+            // correlate by it (a rule's securityGroupId, a load balancer's securityGroups);
+            // exports that keep it only at the top level get it copied in.
+            if (typeof r.id === "string" && r.id !== "" && decoded && typeof decoded === "object" && decoded.id === undefined) {
+                decoded.id = r.id;
+            }
+            const props = unknownCheckingProxy(decoded);
             return {
                 type: r.type,
                 props,

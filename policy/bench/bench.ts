@@ -20,6 +20,9 @@ function group(i: number): any[] {
         resource("aws:ec2/securityGroup:SecurityGroup", `sg-${i}`, { ingress: [
             { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
             { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/16"] }] }),
+        // The internet-facing ALB that the group's public 443 rule is for.
+        resource("aws:lb/loadBalancer:LoadBalancer", `alb-${i}`, { loadBalancerType: "application", internal: false, securityGroups: [`sg-${i}-id`],
+            dropInvalidHeaderFields: true, enableDeletionProtection: true, accessLogs: { bucket: b, prefix: "alb", enabled: true } }),
         resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", `rule-${i}`, { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: i % 50 === 0 ? "0.0.0.0/0" : "10.0.0.0/8" }),
         resource("aws:lb/listener:Listener", `https-${i}`, { protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
             routingHttpResponseStrictTransportSecurityHeaderValue: "max-age=31536000; includeSubDomains", defaultActions: [{ type: "forward", targetGroupArn: "arn" }] }),

@@ -1,6 +1,6 @@
 // RDS PostgreSQL (and Aurora) safety: encrypted, backed up, private, TLS-only,
 // and in prod resilient and hard to delete.
-import { Config, Res, resourcePolicy } from "../lib/core";
+import { Config, Res, resourcePolicy, stackPolicy } from "../lib/core";
 import { asArray, asInt, isKnownString, isTrue, isUnknown } from "../lib/values";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -163,7 +163,7 @@ export const multiAz = resourcePolicy({
     description: "Production databases are Multi-AZ (mandatory in prod, advisory in staging).",
     severity: "medium",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set multiAz: true on the instance (Aurora: run at least two instances in different AZs).",
+    remediationSteps: "Set multiAz: true on the instance (Aurora clusters are checked by paved-rds-cluster-multi-az).",
     types: [RDS_INSTANCE],
     validate(r, _config, report) {
         const v = r.props.multiAz;
@@ -208,6 +208,88 @@ export const finalSnapshot = resourcePolicy({
         }
     },
 });
+
+// Aurora has no multiAz flag: a cluster is Multi-AZ when it has a reader in a
+// second AZ to fail over to. That is a property of several resources (the
+// cluster and its ClusterInstances), so it is a stack policy on outputs; a
+// separate policy name because one policy is either per-resource or per-stack.
+export const clusterMultiAz = stackPolicy({
+    name: "paved-rds-cluster-multi-az",
+    description: "Production Aurora clusters are Multi-AZ: at least minInstances ClusterInstances, in distinct AZs when AZs are set; " +
+        "Multi-AZ DB clusters (dbClusterInstanceClass) qualify as they are (mandatory in prod, advisory in staging).",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Add a second aws.rds.ClusterInstance with clusterIdentifier: cluster.id (a reader Aurora promotes on failure), " +
+        "and leave availabilityZone unset or give each instance a different AZ.",
+    config: {
+        minInstances: {
+            type: "integer",
+            minimum: 2,
+            default: 2,
+            description: "Minimum number of ClusterInstances per Aurora cluster (writer + readers).",
+        },
+    },
+    validate(resources, config: Config, report) {
+        const min: number = config.minInstances;
+        const byCluster = new Map<string, Res[]>();
+        let unlinkedUnknown = false;
+        for (const ci of resources) {
+            if (ci.type !== RDS_CLUSTER_INSTANCE) {
+                continue;
+            }
+            const keys = new Set(ci.propertyDependencies?.clusterIdentifier ?? []);
+            const id = ci.props.clusterIdentifier;
+            if (isKnownString(id)) {
+                keys.add(id);
+            } else if (keys.size === 0) {
+                unlinkedUnknown = true; // could belong to any cluster
+            }
+            for (const k of keys) {
+                const list = byCluster.get(k) ?? [];
+                list.push(ci);
+                byCluster.set(k, list);
+            }
+        }
+        for (const c of resources) {
+            if (c.type !== RDS_CLUSTER) {
+                continue;
+            }
+            const { engine, engineMode, dbClusterInstanceClass } = c.props;
+            if (isUnknown(engine) || isUnknown(engineMode) || isUnknown(dbClusterInstanceClass)) {
+                continue;
+            }
+            if (isKnownString(dbClusterInstanceClass) && dbClusterInstanceClass !== "") {
+                continue; // Multi-AZ DB cluster: one writer and two readers in three AZs by construction
+            }
+            // Aurora Serverless v1 has no instances; AWS moves its capacity to another AZ itself.
+            if (!isKnownString(engine) || !engine.startsWith("aurora") || engineMode === "serverless") {
+                continue;
+            }
+            const instances = new Set<Res>(byCluster.get(c.urn) ?? []);
+            let idKnown = false;
+            for (const v of [c.props.clusterIdentifier, c.props.id]) {
+                if (isKnownString(v) && v !== "") {
+                    idKnown = true;
+                    for (const ci of byCluster.get(v) ?? []) {
+                        instances.add(ci);
+                    }
+                }
+            }
+            if (instances.size < min) {
+                if (idKnown && !unlinkedUnknown) {
+                    report(`Aurora cluster '${c.name}' has ${instances.size} ClusterInstance(s); at least ${min} (a writer and a reader to fail over to) are needed for Multi-AZ.`, c.urn);
+                }
+                continue;
+            }
+            const azs = [...instances].map(ci => ci.props.availabilityZone);
+            if (azs.every(az => isKnownString(az) && az !== "") && new Set(azs).size < 2) {
+                report(`Aurora cluster '${c.name}' runs all ${instances.size} instances in ${azs[0]}: one AZ outage takes the database down.`, c.urn);
+            }
+        }
+    },
+});
+
+export const databaseStackPolicies = [clusterMultiAz];
 
 export const databasePolicies = [
     storageEncrypted,

@@ -3,10 +3,10 @@
 // so the offline evaluator and the tests run exactly these objects.
 import type { PavedPolicy } from "../lib/core";
 import { computePolicies } from "./compute";
-import { databasePolicies } from "./database";
+import { databasePolicies, databaseStackPolicies } from "./database";
 import { exemptionPolicies } from "./exemptions";
 import { iamPolicies } from "./iam";
-import { networkPolicies } from "./network";
+import { networkPolicies, networkStackPolicies } from "./network";
 import { secretsPolicies } from "./secrets";
 import { storagePolicies, storageStackPolicies } from "./storage";
 import { transportPolicies } from "./transport";
@@ -19,6 +19,8 @@ export const policies: PavedPolicy[] = [
     ...storagePolicies,
     ...computePolicies,
     ...iamPolicies,
+    ...networkStackPolicies,
+    ...databaseStackPolicies,
     ...storageStackPolicies,
     // Must stay last: they report on what the policies above exempted.
     ...exemptionPolicies,

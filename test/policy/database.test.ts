@@ -73,3 +73,59 @@ describe("policy: database", () => {
         assert.deepStrictEqual([staging[0].enforcementLevel, prod[0].enforcementLevel], ["advisory", "mandatory"]);
     });
 });
+
+describe("policy: Aurora clusters are Multi-AZ (stack policy, on outputs)", () => {
+    const C = "paved-rds-cluster-multi-az";
+    const CI = "aws:rds/clusterInstance:ClusterInstance";
+    const aurora = (props: Record<string, any> = {}) => res(CLUSTER, "aurora", { engine: "aurora-postgresql", clusterIdentifier: "paved-aurora", ...props });
+    const member = (name: string, props: Record<string, any> = {}) => res(CI, name, { clusterIdentifier: "paved-aurora", instanceClass: "db.r6g.large", ...props });
+
+    it("flags an Aurora cluster with fewer than two instances (none, or a lone writer)", async () => {
+        await violates(C, [aurora()], /0 ClusterInstance\(s\)/);
+        await violates(C, [aurora(), member("writer", { availabilityZone: "eu-west-1a" })], /1 ClusterInstance\(s\); at least 2/);
+        // An instance of another cluster does not count.
+        await violates(C, [aurora(), member("writer"), member("other", { clusterIdentifier: "other-cluster" })], /1 ClusterInstance/);
+        await violates(C, [aurora({ engine: "aurora-mysql" }), member("writer")]);
+    });
+
+    it("flags two or more instances that are all pinned to one AZ", async () => {
+        await violates(C, [aurora(), member("a", { availabilityZone: "eu-west-1a" }), member("b", { availabilityZone: "eu-west-1a" })], /all 2 instances in eu-west-1a/);
+    });
+
+    it("passes two instances in distinct AZs, or with AZs left to AWS", async () => {
+        await passes(C, [aurora(), member("a", { availabilityZone: "eu-west-1a" }), member("b", { availabilityZone: "eu-west-1b" })]);
+        await passes(C, [aurora(), member("a"), member("b")]);
+        await passes(C, [aurora(), member("a", { availabilityZone: "eu-west-1a" }), member("b")]);
+    });
+
+    it("correlates by the cluster's id or through the instance's property dependency on the cluster", async () => {
+        await passes(C, [aurora({ clusterIdentifier: undefined, id: "paved-aurora" }), member("a"), member("b")]);
+        const cluster = aurora({ clusterIdentifier: "renamed" });
+        const a = member("a", { clusterIdentifier: "something-else" });
+        const b = member("b", { clusterIdentifier: UNKNOWN });
+        a.propertyDependencies = { clusterIdentifier: [cluster.urn] };
+        b.propertyDependencies = { clusterIdentifier: [cluster.urn] };
+        await passes(C, [cluster, a, b]);
+    });
+
+    it("Multi-AZ DB clusters (dbClusterInstanceClass), non-Aurora and Serverless v1 clusters qualify as they are", async () => {
+        await passes(C, [res(CLUSTER, "maz", { engine: "postgres", dbClusterInstanceClass: "db.m6gd.large", clusterIdentifier: "maz" })]);
+        await passes(C, [aurora({ engineMode: "serverless" })]);
+    });
+
+    it("does not judge unknowns (preview): the engine, the cluster's identity, or an unlinked instance's cluster", async () => {
+        await passes(C, [aurora({ engine: UNKNOWN })]);
+        await passes(C, [aurora({ clusterIdentifier: UNKNOWN }), member("a", { clusterIdentifier: UNKNOWN })]);
+        await passes(C, [aurora(), member("a"), member("b", { clusterIdentifier: UNKNOWN })]);
+        await passes(C, [aurora({ dbClusterInstanceClass: UNKNOWN })]);
+    });
+
+    it("minInstances from config; advisory in staging, mandatory in prod", async () => {
+        const two = [aurora(), member("a"), member("b")];
+        await violates(C, two, /2 ClusterInstance\(s\); at least 3/, { [C]: { minInstances: 3 } });
+        await passes(C, [...two, member("c")], { [C]: { minInstances: 3 } });
+        const staging = await findingsOf(C, [aurora()], loadPolicyConfig("policy/config/staging.json"));
+        const prod = await findingsOf(C, [aurora()], loadPolicyConfig("policy/config/prod.json"));
+        assert.deepStrictEqual([staging.map(f => f.enforcementLevel), prod.map(f => f.enforcementLevel)], [["advisory"], ["mandatory"]]);
+    });
+});

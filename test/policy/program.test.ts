@@ -49,9 +49,18 @@ describe("policy: the real program passes its own pack", function () {
         const db = rs.find(r => r.type === "aws:rds/instance:Instance")!;
         db.inputs.publiclyAccessible = true;
         db.inputs.multiAz = false;
+        // The app port opened to the internet (seed 004), and the ALB no longer using the group its 80/443 rules are on.
+        const appRule = rs.find(r => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.inputs.referencedSecurityGroupId !== undefined && r.inputs.fromPort !== 5432)!;
+        delete appRule.inputs.referencedSecurityGroupId;
+        appRule.inputs.cidrIpv4 = "0.0.0.0/0";
+        const alb = rs.find(r => r.type === "aws:lb/loadBalancer:LoadBalancer")!;
+        alb.outputs = { ...alb.outputs, securityGroups: ["sg-0somewhereelse0000"] };
+        alb.propertyDependencies = { ...alb.propertyDependencies, securityGroups: [] };
         const findings = await evaluateResources(rs, { config: loadPolicyConfig(path.join(ROOT, "policy", "config", "prod.json")) });
         const got = new Set(findings.filter(f => f.enforcementLevel === "mandatory").map(f => f.policy));
-        for (const p of ["paved-alb-hsts", "paved-no-secrets-in-ecs-environment", "paved-ecs-non-root-user", "paved-rds-not-public", "paved-rds-multi-az"]) {
+        assert.strictEqual(findings.filter(f => f.policy === "paved-sg-public-web-on-lb-only").length, 2, "both the 80 and the 443 rule");
+        for (const p of ["paved-alb-hsts", "paved-no-secrets-in-ecs-environment", "paved-ecs-non-root-user", "paved-rds-not-public", "paved-rds-multi-az",
+            "paved-sg-public-ingress-web-only", "paved-sg-public-web-on-lb-only"]) {
             assert.ok(got.has(p), `${p} should fire; got ${[...got].join(", ")}`);
         }
     });

@@ -29,6 +29,19 @@ describe("policy: hardcoded secrets", () => {
         }
     });
 
+    it("seed: default passwords POSTGRES_PASSWORD=app and MINIO_ROOT_PASSWORD=minio123 in ECS environment are flagged, masked", async () => {
+        for (const [name, value] of [["POSTGRES_PASSWORD", "app"], ["MINIO_ROOT_PASSWORD", "minio123"]]) {
+            const fs = await violates(ECS, taskDef([{ name, value }]), new RegExp(`${name}=<redacted, ${value.length} chars>: secret-named variable`));
+            // (The container itself is named "app", so look for the value where it would leak: after the name.)
+            assert.ok(fs.every(f => !f.message.includes(`${name}=${value}`) && !f.message.includes("minio123")), `the ${name} value must be masked`);
+        }
+        // Compliant: the same names through secrets/valueFrom.
+        await passes(ECS, taskDef([], [
+            { name: "POSTGRES_PASSWORD", valueFrom: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-AbCdEf" },
+            { name: "MINIO_ROOT_PASSWORD", valueFrom: "arn:aws:ssm:eu-west-1:123456789012:parameter/minio/root-password" },
+        ]));
+    });
+
     it("flags secret-shaped values whatever the variable name", async () => {
         const cases: Array<[string, RegExp]> = [
             [AKID, /AWS access key id/], [AWS_SECRET, /AWS secret access key/], [JWT, /JSON Web Token/],
