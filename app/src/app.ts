@@ -5,7 +5,8 @@ import cors from "@fastify/cors";
 import type { Pool } from "pg";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config";
-import { genReqId, loggerOptions } from "./logger";
+import { AccessLogController, genReqId, loggerOptions } from "./logger";
+import { HELMET_OPTIONS, staticHelmetHeaders } from "./security-headers";
 import type { Storage } from "./s3";
 import auth from "./plugins/auth";
 import errors from "./plugins/errors";
@@ -38,6 +39,7 @@ export async function buildApp(opts: AppOptions) {
   const app = Fastify({
     logger: loggerOptions(opts.config.LOG_LEVEL, opts.logStream),
     genReqId,
+    logController: new AccessLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
     // Exactly one hop: the ALB appends the client address to X-Forwarded-For, and
     // anything to the left of it is client-supplied and spoofable.
@@ -62,17 +64,26 @@ export async function buildApp(opts: AppOptions) {
   app.addHook("preClose", async () => {
     closing = true;
   });
-  app.addHook("onSend", async (req, reply) => {
+  // Callback-style hooks: an async hook costs a promise per request on every route.
+  app.addHook("onSend", (req, reply, payload, done) => {
     reply.header("x-request-id", req.id);
     if (closing) reply.header("connection", "close");
+    done(null, payload);
   });
 
   await app.register(errors, { production });
-  await app.register(helmet, {
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-    frameguard: { action: "deny" },
-    // A JSON API serves no documents: nothing may be loaded or framed.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  // Security headers on every response (404s and errors included). @fastify/helmet
+  // stays registered for its per-route API (a route may pass `helmet: {...}` or
+  // `helmet: false`, and reply.helmet()), but with global: false so it does not
+  // rebuild the same policy on every request; the global policy is helmet's own
+  // output for HELMET_OPTIONS, computed once (see security-headers.ts).
+  await app.register(helmet, { ...HELMET_OPTIONS, global: false });
+  const securityHeaders = staticHelmetHeaders(HELMET_OPTIONS);
+  app.addHook("onRequest", (req, reply, done) => {
+    // A route with its own helmet config gets exactly that from @fastify/helmet.
+    // (@fastify/helmet's onRoute hook copies a route's `helmet` option into its config.)
+    if ((req.routeOptions.config as { helmet?: unknown }).helmet === undefined) reply.headers(securityHeaders);
+    done();
   });
   if (opts.corsOrigins && opts.corsOrigins.length > 0) {
     await app.register(cors, { origin: opts.corsOrigins, methods: ["GET", "POST", "PATCH"] });
