@@ -36,6 +36,7 @@ interface TicketRow {
   updated_at: Date;
 }
 const COLUMNS = "id, title, description, status, priority, created_by, created_at, updated_at";
+const TICKET_BY_ID = `SELECT ${COLUMNS} FROM tickets WHERE id = $1`;
 const toTicket = (r: TicketRow) => ({
   id: r.id,
   title: r.title,
@@ -140,7 +141,8 @@ const tickets: FastifyPluginAsync = async (app) => {
   );
 
   app.get<{ Params: { id: string } }>("/:id", { schema: { params: idParams, response: { 200: ticket } } }, async (req) => {
-    const { rows } = await app.db.query<TicketRow>(`SELECT ${COLUMNS} FROM tickets WHERE id = $1`, [req.params.id]);
+    // Named: each pooled connection parses and plans this hot query once, then only binds and executes.
+    const { rows } = await app.db.query<TicketRow>({ name: "ticket-by-id", text: TICKET_BY_ID, values: [req.params.id] });
     if (rows.length === 0) throw notFound(req.params.id);
     return toTicket(rows[0]);
   });
