@@ -16,6 +16,8 @@ describe("app: attachments via presigned S3 URLs (moto_server)", function () {
   before(async function () {
     const missing = motoMissingReason();
     if (missing) {
+      // CI sets PAVED_REQUIRE_MOTO: there a missing emulator is a failure, never a silent skip.
+      if (process.env.PAVED_REQUIRE_MOTO) throw new Error(`PAVED_REQUIRE_MOTO is set but ${missing}`);
       console.log(`      skipped: ${missing}`);
       this.skip();
     }

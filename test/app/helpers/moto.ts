@@ -4,7 +4,7 @@ import { freePort } from "./pg";
 /** Whether moto_server is on PATH; when not, the caller skips with this reason. */
 export function motoMissingReason(): string | undefined {
   const r = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
-  if (r.error) return "moto_server is not on PATH (pip install 'moto[server]'); CI installs it, so these tests always run there";
+  if (r.error) return "moto_server is not on PATH (pip install 'moto[server]'); CI's .ci/run requires it, so these tests always run there";
   return undefined;
 }
 
