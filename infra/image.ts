@@ -23,8 +23,16 @@ import * as docker from "@pulumi/docker";
 /** Repository root (build context). */
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
-/** Paths (relative to the repo root) whose content defines the image. */
-const HASHED_PATHS = ["app", "package.json", "package-lock.json"];
+/**
+ * Paths (relative to the repo root) whose content defines the image. This must
+ * cover every file app/Dockerfile.dockerignore lets into the build context
+ * (a test checks the allow-list against it): @pulumi/docker rebuilds and pushes
+ * whenever the context digest changes, and if the tag stayed the same the push
+ * would be refused by the IMMUTABLE repository (ImageTagAlreadyExistsException).
+ * policy/package.json is in the context because `npm ci` validates every
+ * workspace manifest against the lockfile.
+ */
+export const HASHED_PATHS = ["app", "package.json", "package-lock.json", "policy/package.json"];
 /** Never part of the image's identity (build outputs, local state, dependencies). */
 const SKIPPED = new Set(["node_modules", "dist", ".dev-pg", "coverage", ".git"]);
 
@@ -44,16 +52,26 @@ function collect(root: string, rel: string, out: string[]): void {
 
 /**
  * A deterministic content hash (first 12 hex chars of SHA-256 over paths and
- * bytes) of everything that goes into the image.
+ * bytes) of everything that goes into the image, plus the build settings
+ * (`build`: platform, build args). A build setting change makes @pulumi/docker
+ * rebuild just like a file change does, so it must give a new tag too —
+ * otherwise switching paved:imagePlatform or paved:baseImage would push a
+ * different image under an existing tag, which the IMMUTABLE repository refuses.
  */
-export function appContentHash(root: string = REPO_ROOT): string {
+export function appContentHash(root: string = REPO_ROOT, build: Record<string, unknown> = {}): string {
     const files: string[] = [];
     for (const p of HASHED_PATHS) collect(root, p, files);
     const h = crypto.createHash("sha256");
+    h.update(JSON.stringify(Object.keys(build).sort().map((k) => [k, build[k]]))).update("\0");
     for (const f of files.sort()) {
         h.update(f).update("\0").update(fs.readFileSync(path.join(root, f))).update("\0");
     }
     return h.digest("hex").slice(0, 12);
+}
+
+/** The build settings that take part in the image tag (see appContentHash). */
+export function imageBuildSettings(platform: string, buildArgs: Record<string, string>, dockerfile: string): Record<string, unknown> {
+    return { platform, args: buildArgs, dockerfile };
 }
 
 export interface ImageArgs {
@@ -108,17 +126,22 @@ export class AppImage extends pulumi.ComponentResource {
             }),
         }, p);
 
-        this.tag = appContentHash();
+        const buildArgs: Record<string, string> = args.baseImage ? { BASE_IMAGE: args.baseImage } : {};
+        this.tag = appContentHash(REPO_ROOT, imageBuildSettings(args.platform, buildArgs, dockerfile));
         const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
         this.image = new docker.Image(`${name}-image`, {
             imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
             build: {
                 // Relative to the project directory, where the Pulumi CLI runs the program.
+                // The context is the whole repository, so what reaches the engine is decided by
+                // app/Dockerfile.dockerignore (an allow-list: no node_modules, dist/, .env files or
+                // state): @pulumi/docker v4 prefers `<dockerfile>.dockerignore` over the context's
+                // .dockerignore, for both the tarball it sends and the context digest it diffs on.
                 context: ".",
                 dockerfile,
                 platform: args.platform,
                 builderVersion: "BuilderBuildKit",
-                args: args.baseImage ? { BASE_IMAGE: args.baseImage } : {},
+                args: buildArgs,
             },
             buildOnPreview: args.buildOnPreview,
             skipPush: false,

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { appContentHash } from "../../infra/image";
+import { appContentHash, HASHED_PATHS, imageBuildSettings, REPO_ROOT } from "../../infra/image";
 import { runPlan } from "../../infra/offline/plan";
 import { plan, one, containers, STACKS } from "./helpers";
 
@@ -26,7 +26,7 @@ describe("infra/image", () => {
             assert.strictEqual(img.inputs.build.dockerfile, "app/Dockerfile");
             assert.strictEqual(img.inputs.build.platform, "linux/amd64");
             assert.strictEqual(img.inputs.buildOnPreview, true);
-            assert.ok(img.inputs.imageName.endsWith(`:${appContentHash()}`));
+            assert.ok(img.inputs.imageName.endsWith(`:${appContentHash(REPO_ROOT, imageBuildSettings("linux/amd64", {}, "app/Dockerfile"))}`));
             assert.deepStrictEqual(img.inputs.build.args, {}, "no BASE_IMAGE unless configured");
         });
 
@@ -40,12 +40,36 @@ describe("infra/image", () => {
         });
     }
 
-    it("passes BASE_IMAGE and the arm64 platform through from config", async () => {
+    it("passes BASE_IMAGE and the arm64 platform through from config, under a new tag", async () => {
+        const base = one(await plan("staging"), "docker:index/image:Image").inputs.imageName;
         const p = await runPlan("staging", { config: { "paved:baseImage": "public.ecr.aws/docker/library/node:20-bookworm-slim", "paved:imagePlatform": "linux/arm64" } });
         const img = one(p, "docker:index/image:Image");
+        // @pulumi/docker rebuilds on a build-settings change; the same tag would be refused by the IMMUTABLE repository.
+        assert.notStrictEqual(img.inputs.imageName, base);
         assert.deepStrictEqual(img.inputs.build.args, { BASE_IMAGE: "public.ecr.aws/docker/library/node:20-bookworm-slim" });
         assert.strictEqual(img.inputs.build.platform, "linux/arm64");
         assert.strictEqual(one(p, "aws:ecs/taskDefinition:TaskDefinition", "-app").inputs.runtimePlatform.cpuArchitecture, "ARM64");
+    });
+
+    it("a platform or BASE_IMAGE change alone gives a new tag (immutable tags are never re-pushed)", async () => {
+        const tagOf = async (config: Record<string, string>) => (one(await runPlan("staging", { config }), "docker:index/image:Image").inputs.imageName as string).split(":").pop();
+        const tags = new Set([
+            await tagOf({}),
+            await tagOf({ "paved:imagePlatform": "linux/arm64" }),
+            await tagOf({ "paved:baseImage": "registry.example.com/node:22-bookworm-slim" }),
+        ]);
+        assert.strictEqual(tags.size, 3);
+    });
+
+    it("every path the build context lets in (app/Dockerfile.dockerignore allow-list) is part of the tag hash", () => {
+        const ignore = fs.readFileSync(path.join(REPO_ROOT, "app", "Dockerfile.dockerignore"), "utf8").split("\n").map((l) => l.trim());
+        assert.strictEqual(ignore.find((l) => l && !l.startsWith("#")), "*", "the ignore file is an allow-list (first rule excludes everything)");
+        const allowed = ignore.filter((l) => l.startsWith("!")).map((l) => l.slice(1).replace(/\/$/, ""));
+        assert.ok(allowed.length > 0);
+        for (const a of allowed) {
+            assert.ok(HASHED_PATHS.some((h) => a === h || a.startsWith(`${h}/`)), `${a} reaches the build context but is not hashed into the image tag (add it to HASHED_PATHS)`);
+        }
+        for (const never of ["**/node_modules", "**/.env", "**/.env.*", "app/dist"]) assert.ok(ignore.includes(never), `${never} stays out of the context`);
     });
 
     it("the content hash is stable and changes when app sources change (not when node_modules does)", () => {
@@ -61,7 +85,12 @@ describe("infra/image", () => {
             fs.writeFileSync(path.join(dir, "app", "node_modules", "x.js"), "ignored");
             assert.strictEqual(appContentHash(dir), h1);
             fs.writeFileSync(path.join(dir, "app", "src", "server.ts"), "b");
-            assert.notStrictEqual(appContentHash(dir), h1);
+            const h2 = appContentHash(dir);
+            assert.notStrictEqual(h2, h1);
+            // policy/package.json is in the build context (npm ci checks every workspace manifest).
+            fs.mkdirSync(path.join(dir, "policy"));
+            fs.writeFileSync(path.join(dir, "policy", "package.json"), "{}");
+            assert.notStrictEqual(appContentHash(dir), h2);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
