@@ -138,6 +138,11 @@ export const CONFIG_KEYS = {
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 type ValueOf<K extends ConfigKey> = (typeof CONFIG_KEYS)[K]["default"];
 
+/** Stack names usable in AWS resource names: lowercase letters, digits, single hyphens. */
+const STACK_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** `paved-<stack>-attachments-` must fit S3's 37-character bucket prefix limit. */
+export const MAX_STACK_NAME_LENGTH = 37 - "paved--attachments-".length;
+
 /** The validated configuration the components consume. */
 export type AppConfig = { [K in ConfigKey]: ValueOf<K> extends boolean ? boolean : ValueOf<K> extends number ? number : string } & {
     /** Stack name (staging, prod, …). */
@@ -200,6 +205,18 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
     if (!awsRegion) fail("Missing config aws:region: set it with `pulumi config set aws:region <region>` (e.g. us-east-1).");
     if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(awsRegion!)) fail(`Invalid config aws:region=${JSON.stringify(awsRegion)}: must be an AWS region such as us-east-1.`);
 
+    // The stack name becomes part of AWS resource names (`paved-<stack>` prefix): the ALB name
+    // (<= 32 chars), the S3 bucket prefixes (<= 37 chars, lowercase), the RDS identifier and
+    // parameter group (letters, digits, single hyphens). A name AWS would refuse half-way through
+    // `pulumi up` is refused here instead.
+    if (!STACK_NAME.test(stack) || stack.length > MAX_STACK_NAME_LENGTH) {
+        fail(`Invalid stack name ${JSON.stringify(stack)}: AWS resource names are derived from it, so it must be 1-${MAX_STACK_NAME_LENGTH} characters of lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (e.g. staging, prod, qa-eu). Create the stack with such a name: \`pulumi stack init <name>\` and Pulumi.<name>.yaml.`);
+    }
+    if (c.certificateArn !== "") {
+        const certRegion = c.certificateArn.split(":")[3];
+        // ALB listeners can only use an ACM certificate from their own region.
+        if (certRegion !== awsRegion) fail(`Invalid config ${NAMESPACE}:certificateArn: the certificate is in ${certRegion} but the stack deploys to aws:region=${awsRegion}; an ALB can only use an ACM certificate from its own region. Request or import the certificate in ${awsRegion}, or use ${NAMESPACE}:domain + ${NAMESPACE}:hostedZoneId.`);
+    }
     if (c.environment === "") fail(`Missing config ${NAMESPACE}:environment: must be one of: staging, prod. Set it in Pulumi.${stack}.yaml.`);
     const isProd = c.environment === "prod";
 

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, ConfigError, loadConfig } from "../../infra/config";
+import { CONFIG_KEYS, ConfigError, loadConfig, MAX_STACK_NAME_LENGTH } from "../../infra/config";
 import { loadStackConfig, runPlan, REPO_ROOT } from "../../infra/offline/plan";
 
 const valid: Record<string, string> = { environment: "staging", domain: "app.example.com", hostedZoneId: "Z0123456789ABC" };
@@ -61,6 +61,23 @@ describe("infra/config", () => {
         const arn = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-1111-2222-3333-444455556666";
         assert.strictEqual(load({ domain: undefined, hostedZoneId: undefined, certificateArn: arn }).certificateArn, arn);
         assert.throws(() => load({ certificateArn: "not-an-arn" }), /paved:certificateArn.*ACM certificate ARN/);
+    });
+
+    it("refuses an ACM certificate from another region (an ALB listener can only use its own region's)", () => {
+        const arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-1111-2222-3333-444455556666";
+        assert.throws(() => load({ domain: undefined, hostedZoneId: undefined, certificateArn: arn }), (e: any) =>
+            e instanceof ConfigError && /paved:certificateArn/.test(e.message) && /eu-west-1/.test(e.message) && /aws:region=us-east-1/.test(e.message));
+    });
+
+    it("refuses stack names that would give invalid or over-long AWS resource names", () => {
+        for (const ok of ["staging", "prod", "qa-eu", "a1", "abcdefghijklmnopqr"]) assert.strictEqual(load({}, ok).name, `paved-${ok}`);
+        // Uppercase/underscores/dots are refused by ALB, S3 and RDS names; a double or trailing hyphen by RDS;
+        // 19+ characters overflow S3's 37-character bucket prefix (`paved-<stack>-attachments-`).
+        for (const bad of ["Staging", "my_stack", "qa.eu", "qa--eu", "qa-", "1qa", "abcdefghijklmnopqrs"]) {
+            assert.throws(() => load({}, bad), (e: any) => e instanceof ConfigError && e.message.includes(`Invalid stack name "${bad}"`) && /lowercase letters, digits and single hyphens/.test(e.message), bad);
+        }
+        assert.strictEqual(MAX_STACK_NAME_LENGTH, 18);
+        assert.ok(`paved-${"a".repeat(MAX_STACK_NAME_LENGTH)}-alb`.length <= 32, "ALB name limit");
     });
 
     it("requires environment and aws:region", () => {
