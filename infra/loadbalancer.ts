@@ -91,8 +91,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this, dependsOn: args.accessLogDependsOn });
 
+        // No fixed name: port, protocol, target type and VPC changes replace a target group, and
+        // Pulumi creates the replacement before deleting the old one (the listener still uses it).
+        // A fixed name would make that create fail with DuplicateTargetGroupName; Pulumi's
+        // auto-name (`<logical name>-<random>`, kept within the 32-character limit) does not.
         this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
-            name: `${args.name}-tg`.slice(0, 32),
             targetType: "ip",
             port: args.targetPort,
             protocol: "HTTP",

@@ -27,6 +27,19 @@ describe("infra/loadbalancer", () => {
                 assert.strictEqual(l.inputs.defaultActions.length, 1);
                 assert.strictEqual(l.inputs.defaultActions[0].type, "redirect");
                 assert.deepStrictEqual(l.inputs.defaultActions[0].redirect, { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" });
+                // Response-header attributes are HTTPS-listener settings; a redirect-only listener takes none.
+                assert.deepStrictEqual(Object.keys(l.inputs).filter((k) => k.startsWith("routingHttpResponse")), []);
+            });
+
+            it("target group has no fixed name, so a replacement can be created before the old one is deleted", async () => {
+                const p = await plan(stack);
+                const tg = one(p, "aws:lb/targetGroup:TargetGroup");
+                assert.strictEqual(tg.inputs.name, undefined, "a fixed name makes create-before-delete fail with DuplicateTargetGroupName");
+                assert.ok(tg.outputs!.name.length <= 32);
+                const requests = ofType(p, "aws:appautoscaling/policy:Policy").find((x) => x.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType === "ALBRequestCountPerTarget")!;
+                assert.strictEqual(requests.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.resourceLabel,
+                    `${one(p, "aws:lb/loadBalancer:LoadBalancer").outputs!.arnSuffix}/${tg.outputs!.arnSuffix}`);
+                assert.match(tg.outputs!.arnSuffix, /^targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]{16}$/);
             });
 
             it("target group: ip targets, /health every 30 s, healthy 2, unhealthy 3, timeout 5 s, matcher 200, deregistration 30 s", async () => {
