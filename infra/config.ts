@@ -108,7 +108,7 @@ export const CONFIG_KEYS = {
     healthCheckGraceSeconds: int(60, "ECS health-check grace period after a task starts (s)", { min: 0, max: 600 }),
     logLevel: str("info", "App LOG_LEVEL", { allowed: ["fatal", "error", "warn", "info", "debug", "trace"] }),
     // Deliberate relaxation: ECS Exec opens an interactive shell path into tasks.
-    enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default)"),
+    enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires)"),
     // --- load balancer / certificate
     domain: str("", "Public host name (e.g. app.example.com); with hostedZoneId, ACM issues a DNS-validated certificate", {
         check: (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : "must be a lowercase DNS name such as app.example.com",

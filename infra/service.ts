@@ -154,13 +154,18 @@ export class Service extends pulumi.ComponentResource {
         new aws.iam.RolePolicy(`${name}-task`, { role: this.taskRole.id, policy: policyJson({ Version: "2012-10-17", Statement: taskStatements }) }, p);
 
         const env = containerEnv(args.environment, args.secrets);
-        const container = (containerName: string, streamPrefix: string, extra: Record<string, any>) =>
+        // ECS Exec runs the SSM agent inside the container, and AWS does not support it with a
+        // read-only root filesystem (the agent creates its directories and files there), so
+        // `aws ecs execute-command` would fail on every task. Enabling paved:enableEcsExec therefore
+        // also makes the app container's root filesystem writable — part of the same deliberate,
+        // named relaxation (the policy pack reports it). The migration task is never exec'd into.
+        const container = (containerName: string, streamPrefix: string, extra: Record<string, any>, readonlyRootFilesystem = true) =>
             pulumi.all([args.image, args.logGroup.name, env]).apply(([image, logGroup, e]) => JSON.stringify([{
                 name: containerName,
                 image,
                 essential: true,
                 user: "1000:1000",
-                readonlyRootFilesystem: true,
+                readonlyRootFilesystem,
                 privileged: false,
                 mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
                 linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
@@ -192,7 +197,7 @@ export class Service extends pulumi.ComponentResource {
                 interval: 15, timeout: 5, retries: 3, startPeriod: 20,
             },
             stopTimeout: 30,
-        }));
+        }, !args.enableEcsExec));
         this.migrateTaskDefinition = taskDef(`${name}-migrate`, `${args.name}-migrate`, container("migrate", "migrate", {
             command: ["node", "dist/migrate.js"],
         }));

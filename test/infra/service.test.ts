@@ -98,7 +98,7 @@ describe("infra/service", () => {
                 const metrics = ofType(p, "aws:appautoscaling/policy:Policy").map((x) => x.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification);
                 assert.deepStrictEqual(metrics.map((m) => m.predefinedMetricType).sort(), ["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]);
                 const req = metrics.find((m) => m.predefinedMetricType === "ALBRequestCountPerTarget");
-                assert.match(req.resourceLabel, /^app\/paved-\w+-alb\/[0-9a-f]{16}\/targetgroup\/paved-\w+-tg\/[0-9a-f]{16}$/);
+                assert.match(req.resourceLabel, /^app\/paved-\w+-alb\/[0-9a-f]{16}\/targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]{16}$/);
             });
 
             it("execution role reads only these secrets with this key and writes only this log group", async () => {
@@ -126,5 +126,17 @@ describe("infra/service", () => {
         assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.enableExecuteCommand, true);
         const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-task"));
         assert.ok(doc.Statement.find((s: any) => s.Sid === "EcsExec").Action.every((a: string) => a.startsWith("ssmmessages:")));
+        // The SSM agent needs a writable root filesystem (AWS does not support ECS Exec with a read-only one).
+        assert.strictEqual(containers(p, "app")[0].readonlyRootFilesystem, false);
+        assert.strictEqual(containers(p, "migrate")[0].readonlyRootFilesystem, true);
     });
+
+    for (const stack of STACKS) {
+        it(`${stack}: with ECS Exec off (the committed stacks) both containers keep a read-only root filesystem`, async () => {
+            const p = await plan(stack);
+            assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.enableExecuteCommand, false);
+            assert.strictEqual(containers(p, "app")[0].readonlyRootFilesystem, true);
+            assert.strictEqual(containers(p, "migrate")[0].readonlyRootFilesystem, true);
+        });
+    }
 });
