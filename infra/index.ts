@@ -39,7 +39,7 @@ const image = new AppImage("image", {
     baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, tags,
 });
 const storage = new Storage("storage", {
-    name, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
+    name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
     accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: cfg.isProd, tags,
 });
 const database = new Database("database", {

@@ -83,9 +83,22 @@ export class SecureBucket extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * Regions with a regional Elastic Load Balancing log-delivery account (those available before
+ * August 2022, per the ALB access-log documentation).
+ */
+export const ELB_ACCOUNT_REGIONS: ReadonlySet<string> = new Set([
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
+    "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1",
+]);
+
 export interface StorageArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
     name: string;
+    /** AWS region: decides how ALB access logs are delivered (regional ELB account or service principal). */
+    region: string;
     /** KMS key for the attachments bucket (the task role gets only this key). */
     kmsKey: aws.kms.Key;
     /** Days before noncurrent attachment versions expire. */
@@ -107,7 +120,12 @@ export class Storage extends pulumi.ComponentResource {
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Storage", name, {}, opts);
         const { accountId } = accountInfo(this);
-        const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
+        // Regions launched before August 2022 deliver ALB access logs from a regional ELB account;
+        // later ones only through the log-delivery service principal, and for those regions the
+        // aws.elb.getServiceAccount data source has no account and fails the whole preview. So the
+        // data source is asked only where an ELB account exists; the service principal is always allowed.
+        const principal: Record<string, pulumi.Input<string>> = { Service: "logdelivery.elasticloadbalancing.amazonaws.com" };
+        if (ELB_ACCOUNT_REGIONS.has(args.region)) principal.AWS = aws.elb.getServiceAccountOutput({}, { parent: this }).arn;
         this.attachments = new SecureBucket(`${name}-attachments`, {
             bucketPrefix: `${args.name}-attachments-`, kmsKey: args.kmsKey, noncurrentVersionDays: args.noncurrentVersionDays,
             protect: args.protect, tags: { ...args.tags, purpose: "attachments" },
@@ -119,8 +137,7 @@ export class Storage extends pulumi.ComponentResource {
             extraStatements: (arn) => [{
                 Sid: "AllowAlbLogDelivery",
                 Effect: "Allow",
-                // Older regions deliver from the regional ELB account, newer ones from the service principal.
-                Principal: { AWS: elbAccount.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                Principal: principal,
                 Action: "s3:PutObject",
                 Resource: pulumi.interpolate`${arn}/${args.accessLogPrefix}/AWSLogs/${accountId}/*`,
             }],

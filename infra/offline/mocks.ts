@@ -9,6 +9,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { ELB_ACCOUNT_REGIONS } from "../storage";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 
@@ -53,6 +54,8 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             case "aws:index/getRegion:getRegion":
                 return { id: r, name: r, region: r, endpoint: `ec2.${r}.amazonaws.com`, description: r };
             case "aws:elb/getServiceAccount:getServiceAccount": {
+                // Like the real data source: regions launched after August 2022 have no ELB account.
+                if (!ELB_ACCOUNT_REGIONS.has(r)) throw new Error(`aws.elb.getServiceAccount: no Elastic Load Balancing account for region ${r}`);
                 const acct = ELB_ACCOUNT[r] ?? ELB_ACCOUNT["us-east-1"];
                 return { id: acct, arn: `arn:aws:iam::${acct}:root` };
             }

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { runPlan } from "../../infra/offline/plan";
 import { plan, ofType, one, policyDoc, STACKS } from "./helpers";
 
 describe("infra/storage", () => {
@@ -44,8 +45,22 @@ describe("infra/storage", () => {
                 const doc = policyDoc(ofType(p, "aws:s3/bucketPolicy:BucketPolicy").find((r) => r.inputs.bucket === b.outputs!.bucket)!);
                 const allow = doc.Statement.find((s: any) => s.Effect === "Allow");
                 assert.strictEqual(allow.Principal.AWS, "arn:aws:iam::127311923021:root");
+                assert.strictEqual(allow.Principal.Service, "logdelivery.elasticloadbalancing.amazonaws.com");
+                assert.deepStrictEqual(allow.Action, "s3:PutObject");
                 assert.strictEqual(allow.Resource, `${b.outputs!.arn}/alb/AWSLogs/123456789012/*`);
+                // The delivery writes with TLS, so the TLS-only deny does not block it; the prefix matches the ALB's.
+                assert.strictEqual(one(p, "aws:lb/loadBalancer:LoadBalancer").inputs.accessLogs.prefix, "alb");
             });
         });
     }
+
+    it("a region launched after August 2022 (no regional ELB account) gets log delivery through the service principal only", async () => {
+        // The real aws.elb.getServiceAccount fails for such regions (the mock does too), which would fail the whole preview.
+        const p = await runPlan("staging", { config: { "aws:region": "ap-southeast-4" } });
+        const b = one(p, "aws:s3/bucket:Bucket", "-alb-logs");
+        const doc = policyDoc(ofType(p, "aws:s3/bucketPolicy:BucketPolicy").find((r) => r.inputs.bucket === b.outputs!.bucket)!);
+        const allow = doc.Statement.find((s: any) => s.Effect === "Allow");
+        assert.deepStrictEqual(allow.Principal, { Service: "logdelivery.elasticloadbalancing.amazonaws.com" });
+        assert.strictEqual(allow.Resource, `${b.outputs!.arn}/alb/AWSLogs/123456789012/*`);
+    });
 });
