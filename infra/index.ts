@@ -61,7 +61,7 @@ const lb = new LoadBalancer("loadbalancer", {
     accessLogDependsOn: [storage.accessLogs.policy], domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
 });
 const service = new Service("service", {
-    name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, containerPort: APP_PORT,
+    name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, imageKey: keys.keys.image, containerPort: APP_PORT,
     cpu: cfg.taskCpu, memoryMib: cfg.taskMemoryMib, cpuArchitecture: cfg.imagePlatform === "linux/arm64" ? "ARM64" : "X86_64",
     environment: {
         PORT: String(APP_PORT),

@@ -44,6 +44,8 @@ export interface ServiceArgs {
     image: pulumi.Input<string>;
     /** ECR repository ARN the execution role may pull from. */
     repositoryArn: pulumi.Input<string>;
+    /** KMS key of that repository (execution role: decrypt only). */
+    imageKey: aws.kms.Key;
     /** Container port (the contract's PORT). */
     containerPort: number;
     /** Task CPU units. */
@@ -133,6 +135,8 @@ export class Service extends pulumi.ComponentResource {
                     // GetAuthorizationToken has no resource-level permissions.
                     { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
                     { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: args.repositoryArn },
+                    // The repository's layers are encrypted with the image key (a key used for nothing else).
+                    { Sid: "ImageKey", Effect: "Allow", Action: "kms:Decrypt", Resource: args.imageKey.arn },
                     { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${args.logGroup.arn}:*` },
                     { Sid: "Secrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: args.secretArns },
                     { Sid: "SecretsKey", Effect: "Allow", Action: "kms:Decrypt", Resource: args.secretsKey.arn },

@@ -107,6 +107,10 @@ describe("infra/service", () => {
                 const sid = (s: string) => doc.Statement.find((x: any) => x.Sid === s);
                 assert.deepStrictEqual([...sid("Secrets").Resource].sort(), [p.outputs.dbMasterSecretArn, one(p, "aws:secretsmanager/secret:Secret").outputs!.arn].sort());
                 assert.strictEqual(sid("SecretsKey").Resource, one(p, "aws:kms/key:Key", "-secrets").outputs!.arn);
+                assert.deepStrictEqual(sid("EcrPull").Resource, one(p, "aws:ecr/repository:Repository").outputs!.arn);
+                assert.deepStrictEqual(sid("EcrAuth"), { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" });
+                assert.strictEqual(sid("ImageKey").Resource, one(p, "aws:kms/key:Key", "-image").outputs!.arn);
+                assert.strictEqual(sid("ImageKey").Action, "kms:Decrypt");
                 assert.strictEqual(sid("Logs").Resource, `${one(p, "aws:cloudwatch/logGroup:LogGroup", "-service").outputs!.arn}:*`);
                 assert.ok(doc.Statement.every((s: any) => s.Action !== "*" && !(Array.isArray(s.Action) && s.Action.includes("*"))));
             });
