@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { policyJson } from "./tags";
+import { accountInfo, policyJson } from "./tags";
 
 export interface NetworkArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
@@ -108,20 +108,39 @@ export class Network extends pulumi.ComponentResource {
         this.s3PrefixListId = s3Endpoint.prefixListId;
 
         // Flow logs: ACCEPT and REJECT, delivered by a role that can write only this group.
+        const { accountId, partition } = accountInfo(this);
         const flowRole = new aws.iam.Role(`${name}-flow-logs`, {
             description: `${args.name}: VPC flow log delivery`,
-            assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+            // Only flow logs of this account may assume it (confused-deputy guard).
+            assumeRolePolicy: policyJson({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+                }],
+            }),
             tags: args.tags,
         }, p);
         new aws.iam.RolePolicy(`${name}-flow-logs`, {
             role: flowRole.id,
             policy: policyJson({
                 Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
-                    Resource: [args.flowLogGroup.arn, pulumi.interpolate`${args.flowLogGroup.arn}:*`],
-                }],
+                Statement: [
+                    {
+                        Sid: "WriteThisGroup",
+                        Effect: "Allow",
+                        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        Resource: [args.flowLogGroup.arn, pulumi.interpolate`${args.flowLogGroup.arn}:*`],
+                    },
+                    {
+                        // DescribeLogGroups is a list call: IAM authorises it against every group of the
+                        // account/region, so a statement naming only our group never allows it.
+                        Sid: "FindThisGroup",
+                        Effect: "Allow",
+                        Action: "logs:DescribeLogGroups",
+                        Resource: pulumi.interpolate`arn:${partition}:logs:${args.region}:${accountId}:log-group:*`,
+                    },
+                ],
             }),
         }, p);
         new aws.ec2.FlowLog(`${name}-flow-logs`, {

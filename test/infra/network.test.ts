@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { subnetCidr } from "../../infra/network";
-import { plan, ofType, one, STACKS } from "./helpers";
+import { plan, ofType, one, policyDoc, STACKS } from "./helpers";
 
 describe("infra/network", () => {
     it("splits the VPC CIDR into 16 equal blocks", () => {
@@ -46,7 +46,18 @@ describe("infra/network", () => {
                 const p = await plan(stack);
                 const fl = one(p, "aws:ec2/flowLog:FlowLog");
                 assert.strictEqual(fl.inputs.trafficType, "ALL");
-                assert.strictEqual(fl.inputs.logDestination, one(p, "aws:cloudwatch/logGroup:LogGroup", "-flow-logs").outputs!.arn);
+                const group = one(p, "aws:cloudwatch/logGroup:LogGroup", "-flow-logs").outputs!.arn;
+                assert.strictEqual(fl.inputs.logDestination, group);
+                const role = one(p, "aws:iam/role:Role", "-flow-logs");
+                assert.strictEqual(fl.inputs.iamRoleArn, role.outputs!.arn);
+                const trust = policyDoc(role, "assumeRolePolicy").Statement[0];
+                assert.deepStrictEqual([trust.Principal, trust.Condition], [{ Service: "vpc-flow-logs.amazonaws.com" }, { StringEquals: { "aws:SourceAccount": "123456789012" } }]);
+                const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-flow-logs"));
+                const write = doc.Statement.find((x: any) => x.Sid === "WriteThisGroup");
+                assert.deepStrictEqual(write.Resource, [group, `${group}:*`]);
+                assert.ok(write.Action.includes("logs:PutLogEvents") && write.Action.includes("logs:CreateLogStream"));
+                // A list action is authorised against log-group:*, never against one group's ARN.
+                assert.deepStrictEqual(doc.Statement.find((x: any) => x.Action === "logs:DescribeLogGroups").Resource, "arn:aws:logs:us-east-1:123456789012:log-group:*");
                 const ep = one(p, "aws:ec2/vpcEndpoint:VpcEndpoint");
                 assert.strictEqual(ep.inputs.vpcEndpointType, "Gateway");
                 assert.strictEqual(ep.inputs.serviceName, "com.amazonaws.us-east-1.s3");
