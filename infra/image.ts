@@ -87,6 +87,8 @@ export interface ImageArgs {
     baseImage: string;
     /** Build during `pulumi preview` (CI catches broken images before merge). */
     buildOnPreview: boolean;
+    /** Let `pulumi destroy` delete the repository with its images (non-prod stacks). */
+    forceDelete: boolean;
     /** Dockerfile path relative to the repo root. */
     dockerfile?: string;
     /** Tags applied to the repository. */
@@ -113,7 +115,10 @@ export class AppImage extends pulumi.ComponentResource {
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKey.arn }],
-            forceDelete: false,
+            // Without forceDelete, `pulumi destroy` fails with RepositoryNotEmptyException as soon
+            // as one image was pushed. Staging images are rebuilt from source, so its repository
+            // goes with the stack; prod keeps its images (delete them deliberately before teardown).
+            forceDelete: args.forceDelete,
             tags: args.tags,
         }, p);
         new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {

@@ -36,7 +36,7 @@ const network = new Network("network", {
 });
 const image = new AppImage("image", {
     name, kmsKey: keys.keys.image, keepImages: cfg.ecrKeepImages, platform: cfg.imagePlatform,
-    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, tags,
+    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, forceDelete: !cfg.isProd, tags,
 });
 const storage = new Storage("storage", {
     name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
