@@ -5,7 +5,7 @@ import cors from "@fastify/cors";
 import type { Pool } from "pg";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config";
-import { AccessLogController, genReqId, loggerOptions } from "./logger";
+import { AccessLogController, createLogger, genReqId, requestLoggerFactory } from "./logger";
 import { HELMET_OPTIONS, staticHelmetHeaders } from "./security-headers";
 import type { Storage } from "./s3";
 import auth from "./plugins/auth";
@@ -37,7 +37,8 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export async function buildApp(opts: AppOptions) {
   const production = opts.config.NODE_ENV === "production";
   const app = Fastify({
-    logger: loggerOptions(opts.config.LOG_LEVEL, opts.logStream),
+    loggerInstance: createLogger(opts.config.LOG_LEVEL, opts.logStream),
+    childLoggerFactory: requestLoggerFactory,
     genReqId,
     logController: new AccessLogController(),
     bodyLimit: BODY_LIMIT_BYTES,

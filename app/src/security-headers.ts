@@ -7,8 +7,14 @@ import helmet, { type HelmetOptions } from "helmet";
 export const HELMET_OPTIONS = {
   hsts: { maxAge: 31_536_000, includeSubDomains: true },
   frameguard: { action: "deny" },
-  // A JSON API serves no documents: nothing may be loaded or framed.
-  contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  // A JSON API serves no documents: nothing may be loaded or framed. useDefaults: false
+  // because helmet's defaults would add script-src/style-src/img-src/font-src entries
+  // that *loosen* default-src 'none' (e.g. style-src https: 'unsafe-inline') and
+  // ~200 bytes to every response.
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
 } satisfies HelmetOptions;
 
 /**

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { testPostgres } from "./helpers/pg";
 import { LogCapture, TEST_JWT_SECRET, bearer, makeApp, migratedDb } from "./helpers/app";
+import { REDACTED, SCRUB_MAX_DEPTH, createLogger, scrub } from "../../app/src/logger";
+
+/** A logger writing into memory, with the app's redaction. */
+function captured(level = "info") {
+  const logs = new LogCapture();
+  return { logs, log: createLogger(level, logs), lines: () => logs.lines.map((l) => JSON.parse(l)) };
+}
 
 describe("app: logging", function () {
   this.timeout(20_000);
@@ -51,6 +58,109 @@ describe("app: logging", function () {
       // a request without an id gets a fresh one
       const anon = await app.inject({ method: "GET", url: "/livez" });
       assert.match(String(anon.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  describe("redaction (scrub)", () => {
+    it("redacts secret keys at any depth, inside arrays, and in any key case, and keeps everything else", () => {
+      const { logs, log, lines } = captured();
+      log.info(
+        {
+          a: { b: { c: { password: "deep-pw-1", keep: "visible-1" } } }, // 3 levels deep
+          list: [{ token: "arr-tok-2" }, [{ nested: { client_secret: "arr-sec-3" } }], "plain"],
+          headers: { Authorization: "Bearer hdr-4", COOKIE: "c=hdr-5", "Set-Cookie": ["s=hdr-6"], "X-Api-Key": "hdr-7", accept: "*/*" },
+          cfg: { DB_PASSWORD: "dbpw-8", JWT_SECRET: "jwt-9", refreshToken: "rt-10", accessToken: "at-11", dbPassword: "camel-12" },
+          count: 3,
+          when: new Date(0),
+        },
+        "nested",
+      );
+      const [line] = lines();
+      assert.equal(line.a.b.c.password, REDACTED);
+      assert.equal(line.a.b.c.keep, "visible-1");
+      assert.equal(line.list[0].token, REDACTED);
+      assert.equal(line.list[1][0].nested.client_secret, REDACTED);
+      assert.equal(line.list[2], "plain");
+      assert.deepEqual(line.headers, { Authorization: REDACTED, COOKIE: REDACTED, "Set-Cookie": REDACTED, "X-Api-Key": REDACTED, accept: "*/*" });
+      assert.deepEqual(line.cfg, { DB_PASSWORD: REDACTED, JWT_SECRET: REDACTED, refreshToken: REDACTED, accessToken: REDACTED, dbPassword: REDACTED });
+      assert.equal(line.count, 3);
+      assert.equal(line.when, new Date(0).toISOString());
+      assert.doesNotMatch(logs.text, /(deep-pw|arr-tok|arr-sec|hdr|dbpw|jwt|rt|at|camel)-\d+/, logs.text);
+    });
+
+    it("does not modify the caller's object and returns it unchanged when there is nothing to redact", () => {
+      const clean = { a: { b: [1, { c: "x" }] } };
+      assert.equal(scrub(clean), clean, "no copy when nothing is secret");
+      const dirty = { a: { password: "p" }, b: { c: 1 } };
+      const out = scrub(dirty) as typeof dirty;
+      assert.equal(dirty.a.password, "p", "caller's object untouched");
+      assert.equal(out.a.password, REDACTED);
+      assert.equal(out.b, dirty.b, "unchanged branches are shared, not copied");
+    });
+
+    it("bounds the walk: cycles and objects deeper than the limit are never written unscrubbed", () => {
+      const { log, lines } = captured();
+      const cyclic: Record<string, unknown> = { token: "cyc-tok" };
+      cyclic.self = cyclic;
+      let deep: Record<string, unknown> = { password: "too-deep-pw" };
+      for (let i = 0; i < SCRUB_MAX_DEPTH + 5; i++) deep = { next: deep };
+      log.info({ cyclic, deep }, "bounded");
+      const [line] = lines();
+      assert.equal(line.cyclic.token, REDACTED);
+      assert.equal(line.cyclic.self, "[Circular]");
+      assert.ok(!JSON.stringify(line).includes("too-deep-pw"));
+      assert.match(JSON.stringify(line), /\[Truncated\]/);
+    });
+
+    it("redacts error fields (e.g. a driver's config.password) and keeps message and stack", () => {
+      const { log, lines } = captured();
+      const err = Object.assign(new Error("connect failed"), { code: "ECONNREFUSED", config: { host: "db", password: "err-pw" } });
+      log.error({ err }, "db error");
+      log.error(err);
+      for (const line of lines()) {
+        assert.equal(line.err.message, "connect failed");
+        assert.match(line.err.stack, /connect failed/);
+        assert.equal(line.err.code, "ECONNREFUSED");
+        assert.equal(line.err.config.password, REDACTED);
+        assert.equal(line.err.config.host, "db");
+      }
+    });
+
+    it("redacts child-logger bindings and secrets passed as top-level keys", () => {
+      const { logs, log, lines } = captured();
+      log.child({ token: "bind-tok", user: { password: "bind-pw", id: 7 } }).child({ requestId: "r1" }).info({ secret: "top-sec" }, "child");
+      const [line] = lines();
+      assert.equal(line.token, REDACTED);
+      assert.deepEqual(line.user, { password: REDACTED, id: 7 });
+      assert.equal(line.requestId, "r1");
+      assert.equal(line.secret, REDACTED);
+      assert.doesNotMatch(logs.text, /bind-tok|bind-pw|top-sec/);
+    });
+  });
+
+  it("request loggers: probes at route level warn write nothing; handler logs carry reqId and are redacted", async () => {
+    const logs = new LogCapture();
+    const pg = await testPostgres();
+    const db = await pg.createDatabase("logging_lazy");
+    await migratedDb(db);
+    const app = await makeApp(db, { logStream: logs, config: { LOG_LEVEL: "info" } });
+    app.get("/log-test", (req) => {
+      req.log.debug({ password: "debug-pw" }, "not written at info");
+      req.log.info({ password: "handler-pw", deep: { a: { b: { token: "handler-tok" } } } }, "handler line");
+      return { ok: true };
+    });
+    try {
+      assert.equal((await app.inject({ method: "GET", url: "/livez" })).statusCode, 200);
+      assert.equal(logs.lines.length, 0, `probe wrote: ${logs.text}`);
+      const res = await app.inject({ method: "GET", url: "/log-test", headers: { "x-request-id": "lazy-1" } });
+      assert.equal(res.statusCode, 200);
+      const lines = logs.lines.map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => [l.reqId, l.msg]), [["lazy-1", "handler line"], ["lazy-1", "request completed"]]);
+      assert.equal(lines[0].password, REDACTED);
+      assert.equal(lines[0].deep.a.b.token, REDACTED);
+      assert.doesNotMatch(logs.text, /debug-pw|handler-pw|handler-tok/);
     } finally {
       await app.close();
     }

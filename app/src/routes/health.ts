@@ -65,7 +65,8 @@ const health: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
   app.get(
     "/livez",
     { logLevel: "warn", config: { rateLimit: false }, schema: { response: { 200: { type: "object", properties: { status: { type: "string" } } } } } },
-    async (_req, reply) => {
+    // Not async: a plain return value is sent directly, without a promise per probe.
+    (_req, reply) => {
       reply.header("cache-control", "no-store");
       return { status: "ok" };
     },
