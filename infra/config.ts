@@ -106,6 +106,10 @@ export const CONFIG_KEYS = {
     memoryTargetPercent: int(70, "Target-tracking memory utilisation (%)", { min: 10, max: 90 }),
     requestsPerTarget: int(1000, "Target-tracking ALB requests per target per minute", { min: 10, max: 100000 }),
     healthCheckGraceSeconds: int(60, "ECS health-check grace period after a task starts (s)", { min: 0, max: 600 }),
+    // On by default so a release can never reach users ahead of its schema; off = the manual
+    // one-off `<name>-migrate` task (e.g. for migrations that must be run in a maintenance window).
+    migrateOnDeploy: bool(true, "Run database migrations in every app task before the app starts (a non-essential `migrate` container the app depends on with SUCCESS); false = run the `<name>-migrate` task by hand"),
+    migrateGraceSeconds: int(300, "Extra health-check grace for the migrate step (s), added to healthCheckGraceSeconds when migrateOnDeploy is true", { min: 0, max: 3600 }),
     logLevel: str("info", "App LOG_LEVEL", { allowed: ["fatal", "error", "warn", "info", "debug", "trace"] }),
     // Deliberate relaxation: ECS Exec opens an interactive shell path into tasks.
     enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires)"),

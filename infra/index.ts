@@ -88,7 +88,8 @@ const service = new Service("service", {
     s3PrefixListId: network.s3PrefixListId, targetGroup: lb.targetGroup, albArnSuffix: lb.alb.arnSuffix,
     listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
-    healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, tags,
+    healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec,
+    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, tags,
 });
 const monitoring = new Monitoring("monitoring", {
     name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail,

@@ -95,6 +95,13 @@ export interface ServiceArgs {
     healthCheckGraceSeconds: number;
     /** Allow ECS Exec (interactive shells). */
     enableEcsExec: boolean;
+    /**
+     * Run the migrations in every app task before the app starts: a non-essential `migrate`
+     * container the app container depends on with condition SUCCESS.
+     */
+    migrateOnDeploy: boolean;
+    /** Grace seconds added for the migrate step when migrateOnDeploy is on. */
+    migrateGraceSeconds: number;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
 }
@@ -163,8 +170,8 @@ export class Service extends pulumi.ComponentResource {
         // `aws ecs execute-command` would fail on every task. Enabling paved:enableEcsExec therefore
         // also makes the app container's root filesystem writable — part of the same deliberate,
         // named relaxation (the policy pack reports it). The migration task is never exec'd into.
-        const container = (containerName: string, streamPrefix: string, extra: Record<string, any>, readonlyRootFilesystem = true) =>
-            pulumi.all([args.image, args.logGroup.name, env]).apply(([image, logGroup, e]) => JSON.stringify([{
+        const container = (containerName: string, streamPrefix: string, extra: Record<string, any>, readonlyRootFilesystem = true): pulumi.Output<object> =>
+            pulumi.all([args.image, args.logGroup.name, env]).apply(([image, logGroup, e]): object => ({
                 name: containerName,
                 image,
                 essential: true,
@@ -177,7 +184,8 @@ export class Service extends pulumi.ComponentResource {
                 secrets: e.secrets,
                 logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroup, "awslogs-region": args.region, "awslogs-stream-prefix": streamPrefix, mode: "non-blocking", "max-buffer-size": "4m" } },
                 ...extra,
-            }]));
+            }));
+        const definitions = (...cs: pulumi.Output<object>[]) => pulumi.all(cs).apply((list) => JSON.stringify(list));
         const taskDef = (n: string, family: string, containerDefinitions: pulumi.Output<string>) => new aws.ecs.TaskDefinition(n, {
             family,
             cpu: String(args.cpu),
@@ -193,7 +201,10 @@ export class Service extends pulumi.ComponentResource {
             tags: args.tags,
         }, p);
 
-        this.taskDefinition = taskDef(`${name}-app`, args.name, container("app", "app", {
+        // The migration runner: the same image digest, environment and secrets as the app (it reads
+        // only DB_*, NODE_ENV and LOG_LEVEL), read-only root, uid 1000, logs under `migrate/`.
+        const migrateContainer = (extra: Record<string, any> = {}) => container("migrate", "migrate", { command: ["node", "dist/migrate.js"], ...extra });
+        const appContainer = container("app", "app", {
             portMappings: [{ containerPort: args.containerPort, protocol: "tcp", name: "http" }],
             healthCheck: {
                 // Liveness only (no DB): a DB outage must not make ECS kill every task.
@@ -201,10 +212,25 @@ export class Service extends pulumi.ComponentResource {
                 interval: 15, timeout: 5, retries: 3, startPeriod: 20,
             },
             stopTimeout: 30,
-        }, !args.enableEcsExec));
-        this.migrateTaskDefinition = taskDef(`${name}-migrate`, `${args.name}-migrate`, container("migrate", "migrate", {
-            command: ["node", "dist/migrate.js"],
-        }));
+            // Migrate-on-deploy: the app starts only after `migrate` exited 0. A failed migration
+            // leaves the dependency unresolvable, so the task stops before the app serves a request
+            // against the wrong schema, and the circuit breaker rolls the deployment back. Tasks that
+            // start together are safe: the runner holds a PostgreSQL advisory lock, so the second one
+            // waits and then finds nothing pending.
+            ...(args.migrateOnDeploy ? { dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] } : {}),
+        }, !args.enableEcsExec);
+        this.taskDefinition = taskDef(`${name}-app`, args.name, args.migrateOnDeploy
+            // Non-essential: it is meant to exit; an essential container exiting would stop the task.
+            // No startTimeout: a long migration (e.g. an index build) must not be cut off half-way.
+            ? definitions(appContainer, migrateContainer({ essential: false }))
+            : definitions(appContainer));
+        // Kept for ad-hoc and manual runs (and the only path when migrateOnDeploy is false).
+        this.migrateTaskDefinition = taskDef(`${name}-migrate`, `${args.name}-migrate`, definitions(migrateContainer()));
+
+        // The grace period counts from the task's start, which now includes the migrate step (up to
+        // the runner's 5-minute wait for another task's lock, plus the migration itself), so the
+        // ALB health checks of a task still migrating must not get it killed and replaced.
+        const healthCheckGracePeriodSeconds = args.healthCheckGraceSeconds + (args.migrateOnDeploy ? args.migrateGraceSeconds : 0);
 
         this.service = new aws.ecs.Service(`${name}-service`, {
             name: args.name,
@@ -215,7 +241,7 @@ export class Service extends pulumi.ComponentResource {
             platformVersion: "LATEST",
             networkConfiguration: { subnets: args.subnetIds, securityGroups: [sgId], assignPublicIp: false },
             loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: args.containerPort }],
-            healthCheckGracePeriodSeconds: args.healthCheckGraceSeconds,
+            healthCheckGracePeriodSeconds,
             deploymentCircuitBreaker: { enable: true, rollback: true },
             deploymentMinimumHealthyPercent: 100,
             deploymentMaximumPercent: 200,

@@ -50,11 +50,15 @@ export function keySettings(r: ExportResource): string {
         }
         case "aws:ecs/cluster:Cluster": return kv({ name: i.name, insights: i.settings?.find((s: any) => s.name === "containerInsights")?.value });
         case "aws:ecs/taskDefinition:TaskDefinition": {
-            let c: any = {};
-            try { c = JSON.parse(i.containerDefinitions)[0]; } catch { /* unknown during preview */ }
-            return kv({ family: i.family, cpu: i.cpu, memory: i.memory, arch: i.runtimePlatform?.cpuArchitecture, env: (c.environment ?? []).length, secrets: (c.secrets ?? []).length, readOnlyRoot: onOff(c.readonlyRootFilesystem), user: c.user, command: c.command?.join(" ") });
+            let cs: any[] = [];
+            try { cs = JSON.parse(i.containerDefinitions); } catch { /* unknown during preview */ }
+            const c: any = cs[0] ?? {};
+            // Containers the first one waits for (e.g. `migrate:SUCCESS` when migrations run on deploy).
+            const waitsFor = (c.dependsOn ?? []).map((d: any) => `${d.containerName}:${d.condition}`).join(",") || undefined;
+            const readOnly = cs.length > 0 && cs.every((x) => x.readonlyRootFilesystem === true) ? true : c.readonlyRootFilesystem;
+            return kv({ family: i.family, cpu: i.cpu, memory: i.memory, arch: i.runtimePlatform?.cpuArchitecture, containers: cs.map((x) => x.name).join(",") || undefined, dependsOn: waitsFor, env: (c.environment ?? []).length, secrets: (c.secrets ?? []).length, readOnlyRoot: onOff(readOnly), user: c.user, command: c.command?.join(" ") });
         }
-        case "aws:ecs/service:Service": return kv({ desired: i.desiredCount, circuitBreaker: i.deploymentCircuitBreaker?.enable ? `on${i.deploymentCircuitBreaker.rollback ? "+rollback" : ""}` : "off", healthy: `${i.deploymentMinimumHealthyPercent}-${i.deploymentMaximumPercent}%`, publicIp: onOff(i.networkConfiguration?.assignPublicIp), exec: onOff(i.enableExecuteCommand) });
+        case "aws:ecs/service:Service": return kv({ desired: i.desiredCount, circuitBreaker: i.deploymentCircuitBreaker?.enable ? `on${i.deploymentCircuitBreaker.rollback ? "+rollback" : ""}` : "off", healthy: `${i.deploymentMinimumHealthyPercent}-${i.deploymentMaximumPercent}%`, publicIp: onOff(i.networkConfiguration?.assignPublicIp), exec: onOff(i.enableExecuteCommand), grace: i.healthCheckGracePeriodSeconds !== undefined ? `${i.healthCheckGracePeriodSeconds}s` : undefined });
         case "aws:appautoscaling/target:Target": return kv({ min: i.minCapacity, max: i.maxCapacity });
         case "aws:appautoscaling/policy:Policy": { const c = i.targetTrackingScalingPolicyConfiguration ?? {}; return kv({ metric: c.predefinedMetricSpecification?.predefinedMetricType, target: c.targetValue }); }
         case "aws:cloudwatch/metricAlarm:MetricAlarm": return kv({ alarm: i.metricName ?? "metric math", threshold: `${i.comparisonOperator} ${i.threshold}` });

@@ -125,6 +125,79 @@ describe("infra/service", () => {
         });
     }
 
+    describe("migrations on deploy (paved:migrateOnDeploy)", () => {
+        for (const stack of STACKS) {
+            it(`${stack} (default on): the app container starts only after a non-essential migrate container exited 0`, async () => {
+                const p = await plan(stack);
+                const cs = containers(p, "app");
+                assert.deepStrictEqual(cs.map((c) => c.name), ["app", "migrate"]);
+                const [app, migrate] = cs;
+                assert.deepStrictEqual(app.dependsOn, [{ containerName: "migrate", condition: "SUCCESS" }]);
+                assert.strictEqual(app.essential, true);
+                assert.strictEqual(migrate.essential, false, "migrate exits by design; essential would stop the task");
+                assert.deepStrictEqual(migrate.command, ["node", "dist/migrate.js"]);
+                assert.strictEqual(migrate.dependsOn, undefined);
+                assert.strictEqual(migrate.startTimeout, undefined, "a long migration must not be cut off");
+                assert.strictEqual(migrate.portMappings, undefined);
+                assert.strictEqual(migrate.healthCheck, undefined);
+                // Same image digest as the app, pushed by this stack.
+                assert.strictEqual(migrate.image, app.image);
+                assert.strictEqual(migrate.image, p.outputs.imageDigest);
+                assert.match(migrate.image, /@sha256:[0-9a-f]{64}$/);
+                // Hardened like the app: the policy pack checks every container.
+                assert.strictEqual(migrate.readonlyRootFilesystem, true);
+                assert.strictEqual(migrate.user, "1000:1000");
+                assert.strictEqual(migrate.privileged, false);
+                assert.deepStrictEqual(migrate.mountPoints, [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
+                assert.deepStrictEqual(migrate.linuxParameters.capabilities, { drop: ["ALL"] });
+                assert.strictEqual(migrate.logConfiguration.logDriver, "awslogs");
+                assert.strictEqual(migrate.logConfiguration.options["awslogs-group"], `/ecs/paved-${stack}`);
+                assert.strictEqual(migrate.logConfiguration.options["awslogs-stream-prefix"], "migrate");
+                assert.strictEqual(app.logConfiguration.options["awslogs-stream-prefix"], "app");
+            });
+
+            it(`${stack}: the migrate container gets the DB secrets from the RDS-managed secret and the app's environment`, async () => {
+                const p = await plan(stack);
+                const [app, migrate] = containers(p, "app");
+                const rdsSecret = one(p, "aws:rds/instance:Instance").outputs!.masterUserSecrets[0].secretArn;
+                const ref = Object.fromEntries(migrate.secrets.map((s: any) => [s.name, s.valueFrom]));
+                assert.strictEqual(ref.DB_USER, `${rdsSecret}:username::`);
+                assert.strictEqual(ref.DB_PASSWORD, `${rdsSecret}:password::`);
+                assert.deepStrictEqual(migrate.environment, app.environment);
+                assert.deepStrictEqual(migrate.secrets, app.secrets);
+                const env = Object.fromEntries(migrate.environment.map((e: any) => [e.name, e.value]));
+                assert.strictEqual(env.DB_HOST, one(p, "aws:rds/instance:Instance").outputs!.address);
+                assert.strictEqual(env.DB_SSL, "verify-full");
+                // The stand-alone task definition for manual runs is kept and identical in content.
+                assert.deepStrictEqual({ ...migrate, essential: true }, containers(p, "migrate")[0]);
+            });
+
+            it(`${stack}: the health-check grace period covers the migrate step plus the app's start`, async () => {
+                const p = await plan(stack);
+                assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.healthCheckGracePeriodSeconds, 60 + 300);
+            });
+        }
+
+        it("off: a single app container, today's grace period, and the manual migrate task definition", async () => {
+            const p = await runPlan("staging", { config: { "paved:migrateOnDeploy": "false" } });
+            const cs = containers(p, "app");
+            assert.deepStrictEqual(cs.map((c) => c.name), ["app"]);
+            assert.strictEqual(cs[0].dependsOn, undefined);
+            assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.healthCheckGracePeriodSeconds, 60);
+            assert.deepStrictEqual(containers(p, "migrate")[0].command, ["node", "dist/migrate.js"]);
+            assert.strictEqual(p.outputs.migrateTaskDefinition, "paved-staging-migrate");
+        });
+
+        it("the grace period adds paved:migrateGraceSeconds to paved:healthCheckGraceSeconds", async () => {
+            const p = await runPlan("staging", { config: { "paved:healthCheckGraceSeconds": "90", "paved:migrateGraceSeconds": "600" } });
+            assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.healthCheckGracePeriodSeconds, 690);
+        });
+
+        it("a non-boolean migrateOnDeploy fails the plan, naming the key and the fix", async () => {
+            await assert.rejects(runPlan("staging", { config: { "paved:migrateOnDeploy": "yes" } }), /paved:migrateOnDeploy="yes": must be true or false.*pulumi config set paved:migrateOnDeploy/s);
+        });
+    });
+
     it("ECS Exec is opt-in: enabling it adds only the Session Manager channel permissions", async () => {
         const p = await runPlan("staging", { config: { "paved:enableEcsExec": "true" } });
         assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.enableExecuteCommand, true);
@@ -132,6 +205,8 @@ describe("infra/service", () => {
         assert.ok(doc.Statement.find((s: any) => s.Sid === "EcsExec").Action.every((a: string) => a.startsWith("ssmmessages:")));
         // The SSM agent needs a writable root filesystem (AWS does not support ECS Exec with a read-only one).
         assert.strictEqual(containers(p, "app")[0].readonlyRootFilesystem, false);
+        // The migrate containers (in the app task and the manual task) are never exec'd into.
+        assert.strictEqual(containers(p, "app")[1].readonlyRootFilesystem, true);
         assert.strictEqual(containers(p, "migrate")[0].readonlyRootFilesystem, true);
     });
 
