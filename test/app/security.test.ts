@@ -31,6 +31,29 @@ describe("app: HTTP security", function () {
     }
   });
 
+  it("a route's own helmet option (@fastify/helmet's route API) replaces the policy for that route only", async () => {
+    const custom = await makeApp(db);
+    custom.get("/framed", { helmet: { frameguard: { action: "sameorigin" } } }, async () => ({ ok: true }));
+    custom.get("/bare", { helmet: false }, async () => ({ ok: true }));
+    await assert.rejects(
+      Promise.resolve().then(() => custom.get("/bad", { helmet: "yes" as never }, async () => ({}))),
+      /helmet option must be false or a helmet options object/,
+    );
+    try {
+      const framed = await custom.inject({ method: "GET", url: "/framed" });
+      assert.equal(framed.headers["x-frame-options"], "SAMEORIGIN");
+      assert.equal(framed.headers["strict-transport-security"], "max-age=31536000; includeSubDomains", "the rest of the global policy stays");
+      assert.match(String(framed.headers["content-security-policy"]), /default-src 'none'/);
+      const bare = await custom.inject({ method: "GET", url: "/bare" });
+      assert.equal(bare.headers["strict-transport-security"], undefined);
+      assert.equal(bare.headers["content-security-policy"], undefined);
+      const other = await custom.inject({ method: "GET", url: "/livez" });
+      assert.equal(other.headers["x-frame-options"], "DENY", "other routes keep the global policy");
+    } finally {
+      await custom.close();
+    }
+  });
+
   it("does not answer CORS preflights or set CORS headers unless origins are configured", async () => {
     const pre = await app.inject({ method: "OPTIONS", url: "/api/tickets", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
     assert.equal(pre.headers["access-control-allow-origin"], undefined);
