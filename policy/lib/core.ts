@@ -141,16 +141,7 @@ export function resourcePolicy(spec: ResourceSpec): PavedResourcePolicy {
             }
         });
     };
-    return {
-        name: spec.name,
-        description: spec.description,
-        severity: spec.severity,
-        enforcementLevel: spec.enforcementLevel,
-        remediationSteps: spec.remediationSteps,
-        configSchema,
-        validateResource,
-        pavedTypes: spec.types,
-    };
+    return { ...policyMetadata(spec, configSchema), validateResource, pavedTypes: spec.types };
 }
 
 export function stackPolicy(spec: StackSpec, extras: PavedExtras = {}): PavedStackPolicy {
@@ -176,6 +167,11 @@ export function stackPolicy(spec: StackSpec, extras: PavedExtras = {}): PavedSta
             }
         });
     };
+    return { ...policyMetadata(spec, configSchema), validateStack, ...extras };
+}
+
+/** What the engine shows for every policy: the same fields for resource and stack policies. */
+function policyMetadata(spec: PavedPolicyMeta, configSchema: PolicyConfigSchema) {
     return {
         name: spec.name,
         description: spec.description,
@@ -183,7 +179,5 @@ export function stackPolicy(spec: StackSpec, extras: PavedExtras = {}): PavedSta
         enforcementLevel: spec.enforcementLevel,
         remediationSteps: spec.remediationSteps,
         configSchema,
-        validateStack,
-        ...extras,
     };
 }
