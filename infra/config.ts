@@ -173,9 +173,9 @@ function describeAllowed(spec: KeySpec<any>): string {
     return "a string";
 }
 
-function parseValue(key: string, spec: KeySpec<any>, raw: string): any {
+function parseValue(key: string, spec: KeySpec<any>, raw: string, stack: string): any {
     const fq = `${NAMESPACE}:${key}`;
-    const bad = (why?: string) => new ConfigError(`Invalid config ${fq}=${JSON.stringify(raw)}: ${why ?? `must be ${describeAllowed(spec)}`}. Fix it with \`pulumi config set ${fq} <value>\` or in Pulumi.<stack>.yaml.`);
+    const bad = (why?: string) => new ConfigError(`Invalid config ${fq}=${JSON.stringify(raw)}: ${why ?? `must be ${describeAllowed(spec)}`}. Fix it with \`pulumi config set ${fq} <value>\` or in Pulumi.${stack}.yaml.`);
     let v: any;
     if (spec.type === "boolean") {
         if (raw !== "true" && raw !== "false") throw bad();
@@ -201,7 +201,7 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
     const out: Record<string, any> = {};
     for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]) {
         const raw = get(key);
-        out[key] = raw === undefined ? spec.default : parseValue(key, spec, String(raw));
+        out[key] = raw === undefined ? spec.default : parseValue(key, spec, String(raw), stack);
     }
     const c = out as AppConfig;
     const fail = (msg: string) => { throw new ConfigError(msg); };

@@ -26,6 +26,11 @@ describe("infra/config", () => {
         assert.throws(() => load({ imagePlatform: "linux/386" }), /paved:imagePlatform.*one of: linux\/amd64, linux\/arm64/);
     });
 
+    it("names the command and the stack's own file to fix a bad value in", () => {
+        assert.throws(() => load({ taskCpu: "300" }, "prod"),
+            /`pulumi config set paved:taskCpu <value>` or in Pulumi\.prod\.yaml/);
+    });
+
     it("refuses backup retention below 30 or above 35 days", () => {
         assert.throws(() => load({ dbBackupRetentionDays: "7" }), /paved:dbBackupRetentionDays="7".*integer from 30 to 35/);
         assert.throws(() => load({ dbBackupRetentionDays: "36" }), /paved:dbBackupRetentionDays/);
