@@ -22,6 +22,8 @@ export interface SecureBucketArgs {
     extraStatements?: (bucketArn: pulumi.Output<string>) => any[];
     /** Refuse `pulumi destroy` of the bucket (prod data). */
     protect: boolean;
+    /** Let `pulumi destroy` delete the bucket with all its object versions (throw-away stacks). */
+    forceDestroy: boolean;
     /** Tags applied to the bucket. */
     tags: Record<string, string>;
 }
@@ -34,7 +36,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:SecureBucket", name, {}, opts);
         const p = { parent: this };
-        this.bucket = new aws.s3.Bucket(name, { bucketPrefix: args.bucketPrefix, forceDestroy: false, tags: args.tags }, { parent: this, protect: args.protect });
+        this.bucket = new aws.s3.Bucket(name, { bucketPrefix: args.bucketPrefix, forceDestroy: args.forceDestroy, tags: args.tags }, { parent: this, protect: args.protect });
         const bucket = this.bucket.id;
         const pab = new aws.s3.BucketPublicAccessBlock(name, {
             bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
@@ -109,6 +111,8 @@ export interface StorageArgs {
     accessLogPrefix: string;
     /** Protect the attachments bucket from `pulumi destroy` (prod). */
     protect: boolean;
+    /** Let `pulumi destroy` delete both buckets with their contents (config bucketsForceDestroy; never prod). */
+    forceDestroy: boolean;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
 }
@@ -128,11 +132,12 @@ export class Storage extends pulumi.ComponentResource {
         if (ELB_ACCOUNT_REGIONS.has(args.region)) principal.AWS = aws.elb.getServiceAccountOutput({}, { parent: this }).arn;
         this.attachments = new SecureBucket(`${name}-attachments`, {
             bucketPrefix: `${args.name}-attachments-`, kmsKey: args.kmsKey, noncurrentVersionDays: args.noncurrentVersionDays,
-            protect: args.protect, tags: { ...args.tags, purpose: "attachments" },
+            protect: args.protect, forceDestroy: args.forceDestroy, tags: { ...args.tags, purpose: "attachments" },
         }, { parent: this });
         // ALB access-log delivery supports SSE-S3 only, hence no kmsKey here.
         this.accessLogs = new SecureBucket(`${name}-alb-logs`, {
             bucketPrefix: `${args.name}-alb-logs-`, noncurrentVersionDays: 7, expireDays: args.accessLogRetentionDays, protect: false,
+            forceDestroy: args.forceDestroy,
             tags: { ...args.tags, purpose: "alb-access-logs" },
             extraStatements: (arn) => [{
                 Sid: "AllowAlbLogDelivery",

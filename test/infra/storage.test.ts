@@ -33,6 +33,13 @@ describe("infra/storage", () => {
                 });
             }
 
+            it("buckets are force-destroyed only where the stack's config asks (staging), never in prod", async () => {
+                const p = await plan(stack);
+                for (const suffix of ["-attachments", "-alb-logs"]) {
+                    assert.strictEqual(one(p, "aws:s3/bucket:Bucket", suffix).inputs.forceDestroy, stack === "staging", suffix);
+                }
+            });
+
             it("attachments bucket is protected in prod only", async () => {
                 const p = await plan(stack);
                 const b = one(p, "aws:s3/bucket:Bucket", "-attachments");
