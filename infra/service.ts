@@ -84,12 +84,15 @@ export interface ServiceArgs {
     listeners: pulumi.Resource[];
     /** Tasks at first deploy. */
     desiredCount: number;
-    /** Autoscaling bounds. */
+    /** Fewest tasks autoscaling may run (prod: at least one per AZ). */
     minCapacity: number;
+    /** Most tasks autoscaling may run. */
     maxCapacity: number;
-    /** Target-tracking goals. */
+    /** Target-tracking goal: average service CPU utilisation (%). */
     cpuTargetPercent: number;
+    /** Target-tracking goal: average service memory utilisation (%). */
     memoryTargetPercent: number;
+    /** Target-tracking goal: ALB requests per target per minute. */
     requestsPerTarget: number;
     /** Seconds the ALB health check is ignored after a task starts. */
     healthCheckGraceSeconds: number;
