@@ -129,7 +129,7 @@ export const CONFIG_KEYS = {
     albIdleTimeoutSeconds: int(60, "ALB idle timeout (s)", { min: 1, max: 4000 }),
     // --- storage
     noncurrentVersionDays: int(30, "Days before noncurrent attachment versions expire", { min: 1, max: 3650 }),
-    bucketsForceDestroy: bool(false, "Let `pulumi destroy` delete the S3 buckets with every object version in them (throw-away stacks only; refused for prod)"),
+    destroyWithContents: bool(false, "Let `pulumi destroy` delete the S3 buckets (every object version) and the ECR repository (every image) with their contents (throw-away stacks only; refused for prod)"),
     accessLogRetentionDays: int(90, "Days ALB access logs are kept", { min: 1, max: 3650 }),
     // --- observability
     logRetentionDays: int(30, "CloudWatch log retention for app, flow and RDS logs (days)", { allowed: CLOUDWATCH_RETENTION_DAYS }),
@@ -236,7 +236,7 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
         if (!c.dbMultiAz) fail(`Invalid config ${NAMESPACE}:dbMultiAz=false: must be true when ${NAMESPACE}:environment=prod.`);
         if (!c.dbDeletionProtection) fail(`Invalid config ${NAMESPACE}:dbDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
         if (c.dbSkipFinalSnapshot) fail(`Invalid config ${NAMESPACE}:dbSkipFinalSnapshot=true: prod always keeps a final snapshot; allowed: false.`);
-        if (c.bucketsForceDestroy) fail(`Invalid config ${NAMESPACE}:bucketsForceDestroy=true: prod never deletes bucket contents on destroy; allowed: false.`);
+        if (c.destroyWithContents) fail(`Invalid config ${NAMESPACE}:destroyWithContents=true: prod never deletes bucket contents or images on destroy; allowed: false.`);
         if (!c.albDeletionProtection) fail(`Invalid config ${NAMESPACE}:albDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
         if (c.minCapacity < 2) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: prod needs at least 2 tasks (one per AZ).`);
     }

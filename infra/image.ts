@@ -87,7 +87,7 @@ export interface ImageArgs {
     baseImage: string;
     /** Build during `pulumi preview` (CI catches broken images before merge). */
     buildOnPreview: boolean;
-    /** Let `pulumi destroy` delete the repository with its images (non-prod stacks). */
+    /** Let `pulumi destroy` delete the repository with its images (config destroyWithContents; never prod). */
     forceDelete: boolean;
     /** Dockerfile path relative to the repo root. */
     dockerfile?: string;

@@ -36,12 +36,12 @@ const network = new Network("network", {
 });
 const image = new AppImage("image", {
     name, kmsKey: keys.keys.image, keepImages: cfg.ecrKeepImages, platform: cfg.imagePlatform,
-    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, forceDelete: !cfg.isProd, tags,
+    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, forceDelete: cfg.destroyWithContents, tags,
 });
 const storage = new Storage("storage", {
     name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
     accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: cfg.isProd,
-    forceDestroy: cfg.bucketsForceDestroy, tags,
+    forceDestroy: cfg.destroyWithContents, tags,
 });
 const database = new Database("database", {
     name, identifier: dbIdentifier, engineVersion: cfg.dbEngineVersion, instanceClass: cfg.dbInstanceClass,

@@ -111,7 +111,7 @@ export interface StorageArgs {
     accessLogPrefix: string;
     /** Protect the attachments bucket from `pulumi destroy` (prod). */
     protect: boolean;
-    /** Let `pulumi destroy` delete both buckets with their contents (config bucketsForceDestroy; never prod). */
+    /** Let `pulumi destroy` delete both buckets with their contents (config destroyWithContents; never prod). */
     forceDestroy: boolean;
     /** Tags applied to every resource. */
     tags: Record<string, string>;

@@ -57,8 +57,8 @@ describe("infra/config", () => {
         assert.throws(() => load({ ...prod, dbMultiAz: "false" }, "prod"), /paved:dbMultiAz=false: must be true when paved:environment=prod/);
         assert.throws(() => load({ ...prod, dbDeletionProtection: "false" }, "prod"), /paved:dbDeletionProtection/);
         assert.throws(() => load({ ...prod, dbSkipFinalSnapshot: "true" }, "prod"), /paved:dbSkipFinalSnapshot=true/);
-        assert.throws(() => load({ ...prod, bucketsForceDestroy: "true" }, "prod"), /paved:bucketsForceDestroy=true: prod never deletes bucket contents/);
-        assert.strictEqual(load({ bucketsForceDestroy: "true" }).bucketsForceDestroy, true, "allowed on staging");
+        assert.throws(() => load({ ...prod, destroyWithContents: "true" }, "prod"), /paved:destroyWithContents=true: prod never deletes bucket contents or images/);
+        assert.strictEqual(load({ destroyWithContents: "true" }).destroyWithContents, true, "allowed on staging");
     });
 
     it("requires a certificate source and names the keys to set", () => {

@@ -12,7 +12,8 @@ describe("infra/image", () => {
             const p = await plan(stack);
             const repo = one(p, "aws:ecr/repository:Repository");
             assert.strictEqual(repo.inputs.imageTagMutability, "IMMUTABLE");
-            // A repository holding images is only deleted with forceDelete: staging tears down, prod keeps its images.
+            // A repository holding images is only deleted with forceDelete, which follows paved:destroyWithContents:
+            // staging (true) tears down, prod (refused) keeps its images.
             assert.strictEqual(repo.inputs.forceDelete, stack !== "prod");
             assert.strictEqual(repo.inputs.imageScanningConfiguration.scanOnPush, true);
             assert.strictEqual(repo.inputs.encryptionConfigurations[0].encryptionType, "KMS");

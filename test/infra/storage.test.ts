@@ -61,6 +61,12 @@ describe("infra/storage", () => {
         });
     }
 
+    it("staging keeps bucket contents and images on destroy when paved:destroyWithContents is false", async () => {
+        const p = await runPlan("staging", { config: { "paved:destroyWithContents": "false" } });
+        for (const suffix of ["-attachments", "-alb-logs"]) assert.strictEqual(one(p, "aws:s3/bucket:Bucket", suffix).inputs.forceDestroy, false, suffix);
+        assert.strictEqual(one(p, "aws:ecr/repository:Repository").inputs.forceDelete, false);
+    });
+
     it("a region launched after August 2022 (no regional ELB account) gets log delivery through the service principal only", async () => {
         // The real aws.elb.getServiceAccount fails for such regions (the mock does too), which would fail the whole preview.
         const p = await runPlan("staging", { config: { "aws:region": "ap-southeast-4" } });
