@@ -37,7 +37,7 @@ export function loadRdsCaBundle(path = RDS_CA_BUNDLE_PATH): string[] {
  * TLS options for node-postgres. `verify-full` checks the chain against the RDS
  * CA bundle *and* the host name (Node's default checkServerIdentity). There is
  * deliberately no mode that skips verification: a certificate error must be
- * fixed by trusting the right CA, never by `rejectUnauthorized: false`.
+ * fixed by trusting the right CA, never by switching certificate verification off.
  */
 export function pgSslOptions(mode: DbSslMode): false | ConnectionOptions {
   if (mode === "disable") return false;
