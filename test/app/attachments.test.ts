@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { FastifyInstance } from "fastify";
-import { testPostgres } from "./helpers/pg";
-import { bearer, makeApp, migratedDb } from "./helpers/app";
+import { bearer, makeApp, migratedDatabase } from "./helpers/app";
 import { motoMissingReason, startMoto } from "./helpers/moto";
 import { createStorage } from "../../app/src/s3";
 
@@ -27,9 +26,7 @@ describe("app: attachments via presigned S3 URLs (moto_server)", function () {
     await new S3Client({ endpoint: moto.endpoint, region: "eu-west-1", forcePathStyle: true }).send(
       new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }),
     );
-    const pg = await testPostgres();
-    const db = await pg.createDatabase("attachments");
-    await migratedDb(db);
+    const db = await migratedDatabase("attachments");
     app = await makeApp(db, { storage: createStorage({ bucket, region: "eu-west-1", endpoint: moto.endpoint }) });
   });
   after(async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { testPostgres, freePort } from "./helpers/pg";
-import { TEST_JWT_SECRET, envFor, migratedDb } from "./helpers/app";
+import { TEST_JWT_SECRET, envFor, migratedDatabase } from "./helpers/app";
 import { exited, spawnEntry, waitForLog } from "./helpers/proc";
 import { SHUTDOWN_GRACE_MS } from "../../app/src/server";
 
@@ -9,9 +9,7 @@ describe("app: process lifecycle", function () {
   this.timeout(40_000);
 
   it("on SIGTERM finishes an in-flight request, refuses new work, closes the pool and exits 0 quickly", async () => {
-    const pg = await testPostgres();
-    const db = await pg.createDatabase("lifecycle");
-    await migratedDb(db);
+    const db = await migratedDatabase("lifecycle");
     const port = await freePort();
     const child = spawnEntry("server", envFor(db, { PORT: String(port) }));
     try {

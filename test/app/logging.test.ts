@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { testPostgres } from "./helpers/pg";
-import { LogCapture, TEST_JWT_SECRET, bearer, makeApp, migratedDb } from "./helpers/app";
+import { LogCapture, TEST_JWT_SECRET, bearer, makeApp, migratedDatabase } from "./helpers/app";
 import { REDACTED, SCRUB_MAX_DEPTH, createLogger, scrub } from "../../app/src/logger";
 
 /** A logger writing into memory, with the app's redaction. */
@@ -13,9 +12,7 @@ describe("app: logging", function () {
   this.timeout(20_000);
 
   it("writes JSON lines with request ids and redacts credentials and secrets", async () => {
-    const pg = await testPostgres();
-    const db = await pg.createDatabase("logging");
-    await migratedDb(db);
+    const db = await migratedDatabase("logging");
     const logs = new LogCapture();
     const app = await makeApp(db, { logStream: logs, config: { LOG_LEVEL: "info" } });
     try {
@@ -142,9 +139,7 @@ describe("app: logging", function () {
 
   it("request loggers: probes at route level warn write nothing; handler logs carry reqId and are redacted", async () => {
     const logs = new LogCapture();
-    const pg = await testPostgres();
-    const db = await pg.createDatabase("logging_lazy");
-    await migratedDb(db);
+    const db = await migratedDatabase("logging_lazy");
     const app = await makeApp(db, { logStream: logs, config: { LOG_LEVEL: "info" } });
     app.get("/log-test", (req) => {
       req.log.debug({ password: "debug-pw" }, "not written at info");

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { FastifyInstance } from "fastify";
-import { testPostgres } from "./helpers/pg";
-import { makeApp, migratedDb } from "./helpers/app";
+import { makeApp, migratedDatabase } from "./helpers/app";
 import type { DbConfig } from "../../app/src/config";
 
 describe("app: HTTP security", function () {
@@ -10,9 +9,7 @@ describe("app: HTTP security", function () {
   let app: FastifyInstance;
 
   before(async () => {
-    const pg = await testPostgres();
-    db = await pg.createDatabase("security");
-    await migratedDb(db);
+    db = await migratedDatabase("security");
     app = await makeApp(db, { rateLimit: { max: 3, timeWindow: "1 minute" } });
   });
   after(async () => app?.close());

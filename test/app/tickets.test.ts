@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { FastifyInstance } from "fastify";
-import { testPostgres } from "./helpers/pg";
-import { bearer, makeApp, migratedDb } from "./helpers/app";
+import { bearer, makeApp, migratedDatabase } from "./helpers/app";
 import { mintToken } from "../../app/src/token";
 
 describe("app: tickets API", function () {
@@ -10,9 +9,7 @@ describe("app: tickets API", function () {
   let auth: { authorization: string };
 
   before(async () => {
-    const pg = await testPostgres();
-    const db = await pg.createDatabase("tickets");
-    await migratedDb(db);
+    const db = await migratedDatabase("tickets");
     app = await makeApp(db);
     auth = await bearer();
   });

