@@ -44,6 +44,11 @@ export function isTrue(v: unknown): boolean {
     return v === true || v === "true";
 }
 
+/** A setting that is visibly off: known (so not a preview's unknown) and not true. */
+export function isKnownNotTrue(v: unknown): boolean {
+    return !isUnknown(v) && !isTrue(v);
+}
+
 export function asArray(v: unknown): any[] {
     return Array.isArray(v) ? v : [];
 }

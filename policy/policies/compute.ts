@@ -1,7 +1,7 @@
 // Compute: hardened ECS containers and services, EC2 instances and launch
 // templates with IMDSv2, no public IPs, encrypted EBS.
 import { Config, Res, resourcePolicy } from "../lib/core";
-import { asArray, isKnownString, isTrue, isUnknown, parseJsonInput } from "../lib/values";
+import { asArray, isKnownString, isTrue, isUnknown, parseJsonInput, isKnownNotTrue } from "../lib/values";
 
 export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 export const ECS_SERVICE = "aws:ecs/service:Service";
@@ -47,7 +47,7 @@ export const ecsReadonlyRootFs = resourcePolicy({
     types: [TASK_DEFINITION],
     validate(r, _config, report) {
         for (const c of containers(r) ?? []) {
-            if (!isUnknown(c.readonlyRootFilesystem) && !isTrue(c.readonlyRootFilesystem)) {
+            if (isKnownNotTrue(c.readonlyRootFilesystem)) {
                 report(`container '${cname(c)}' has a writable root filesystem.`);
             }
         }
@@ -215,7 +215,7 @@ export const ebsEncrypted = resourcePolicy({
     types: [EBS_VOLUME, ...EC2_TYPES],
     validate(r, _config, report) {
         const check = (where: string, enc: unknown) => {
-            if (!isUnknown(enc) && !isTrue(enc)) {
+            if (isKnownNotTrue(enc)) {
                 report(`${where} is not encrypted.`);
             }
         };

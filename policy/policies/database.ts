@@ -1,7 +1,7 @@
 // RDS PostgreSQL (and Aurora) safety: encrypted, backed up, private, TLS-only,
 // and in prod resilient and hard to delete.
 import { Config, Res, resourcePolicy, stackPolicy } from "../lib/core";
-import { asArray, asInt, isKnownString, isTrue, isUnknown } from "../lib/values";
+import { asArray, asInt, isKnownString, isTrue, isUnknown, isKnownNotTrue } from "../lib/values";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
 export const RDS_CLUSTER = "aws:rds/cluster:Cluster";
@@ -167,7 +167,7 @@ export const multiAz = resourcePolicy({
     types: [RDS_INSTANCE],
     validate(r, _config, report) {
         const v = r.props.multiAz;
-        if (!isUnknown(v) && !isTrue(v) && !isReplica(r)) {
+        if (isKnownNotTrue(v) && !isReplica(r)) {
             report("multiAz is not true: one AZ outage takes the database down.");
         }
     },
@@ -182,7 +182,7 @@ export const deletionProtection = resourcePolicy({
     types: [RDS_INSTANCE, RDS_CLUSTER],
     validate(r, _config, report) {
         const v = r.props.deletionProtection;
-        if (!isUnknown(v) && !isTrue(v)) {
+        if (isKnownNotTrue(v)) {
             report("deletionProtection is not true.");
         }
     },

@@ -1,6 +1,6 @@
 // IAM, ECR and KMS hygiene.
 import { resourcePolicy } from "../lib/core";
-import { asArray, isKnownString, isTrue, isUnknown, parseJsonInput } from "../lib/values";
+import { asArray, isKnownString, isUnknown, parseJsonInput, isKnownNotTrue } from "../lib/values";
 
 const POLICY_DOC_TYPES = [
     "aws:iam/policy:Policy",
@@ -103,7 +103,7 @@ export const ecrScanOnPush = resourcePolicy({
     types: [ECR],
     validate(r, _config, report) {
         const v = r.props.imageScanningConfiguration?.scanOnPush;
-        if (!isUnknown(v) && !isTrue(v)) {
+        if (isKnownNotTrue(v)) {
             report("imageScanningConfiguration.scanOnPush is not true.");
         }
     },
@@ -140,7 +140,7 @@ export const kmsRotation = resourcePolicy({
             return;
         }
         const v = r.props.enableKeyRotation;
-        if (!isUnknown(v) && !isTrue(v)) {
+        if (isKnownNotTrue(v)) {
             report("enableKeyRotation is not true.");
         }
     },

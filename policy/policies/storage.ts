@@ -3,7 +3,7 @@
 // stack policies that correlate each bucket with its companions (by bucket
 // name, or by a property dependency on the bucket when the name is unknown).
 import { Config, Res, resourcePolicy, stackPolicy } from "../lib/core";
-import { asArray, asInt, isKnownString, isTrue, isUnknown, parseJsonInput } from "../lib/values";
+import { asArray, asInt, isKnownString, isUnknown, parseJsonInput, isKnownNotTrue } from "../lib/values";
 
 export const BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 export const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
@@ -90,7 +90,7 @@ export const s3PublicAccessBlock = stackPolicy({
                 continue;
             }
             for (const pab of matched) {
-                const off = PAB_FLAGS.filter(f => !isUnknown(pab.props[f]) && !isTrue(pab.props[f]));
+                const off = PAB_FLAGS.filter(f => isKnownNotTrue(pab.props[f]));
                 if (off.length > 0) {
                     report(`bucket '${b.name}' public access block leaves ${off.join(", ")} off.`, b.urn);
                 }

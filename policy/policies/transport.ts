@@ -1,6 +1,6 @@
 // Transport security at the load balancer: HTTPS only, modern TLS, HSTS.
 import { Config, Res, resourcePolicy } from "../lib/core";
-import { asArray, isKnownString, isTrue, isUnknown } from "../lib/values";
+import { asArray, isKnownString, isTrue, isUnknown, isKnownNotTrue } from "../lib/values";
 
 // @pulumi/aws exposes the same resources under both aws:lb/* and aws:alb/*.
 export const LISTENERS = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
@@ -190,7 +190,7 @@ export const lbDeletionProtection = resourcePolicy({
     types: LOAD_BALANCERS,
     validate(r, _config, report) {
         const v = r.props.enableDeletionProtection;
-        if (!isUnknown(v) && !isTrue(v)) {
+        if (isKnownNotTrue(v)) {
             report("Load balancer can be deleted by a single mistaken update (enableDeletionProtection is not true).");
         }
     },
