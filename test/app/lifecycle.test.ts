@@ -50,31 +50,39 @@ describe("app: process lifecycle", function () {
     const pg = await testPostgres();
     const db = await pg.createDatabase("late_db");
     const port = await freePort();
-    const lateDbPort = await freePort(); // nothing listens here yet
-    const child = spawnEntry("server", envFor({ ...db, DB_PORT: lateDbPort }, { PORT: String(port) }));
     const net = await import("node:net");
-    let relay: import("node:net").Server | undefined;
+    // The database's address is held from the start (so no other socket can take the port, as a
+    // port merely probed free could be), but until "the database comes up" every connection is
+    // dropped at once: the app sees an unreachable database.
+    let dbUp = false;
+    const relay = net.createServer((c) => {
+      if (!dbUp) {
+        c.destroy();
+        return;
+      }
+      const u = net.connect(db.DB_PORT, "127.0.0.1");
+      c.pipe(u).pipe(c);
+      c.on("error", () => u.destroy());
+      u.on("error", () => c.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    const lateDbPort = (relay.address() as import("node:net").AddressInfo).port;
+    const child = spawnEntry("server", envFor({ ...db, DB_PORT: lateDbPort }, { PORT: String(port) }));
     try {
       await waitForLog(child, (l) => l.msg === "listening");
       const first = await waitForLog(child, (l) => l.msg === "database not reachable yet, retrying" && l.attempt === 2);
       assert.equal(first.retryInMs, 1000);
       assert.equal((await fetch(`http://127.0.0.1:${port}/livez`)).status, 200);
       assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 503);
-      // "the database comes up": start relaying that port to PostgreSQL
-      relay = net.createServer((c) => {
-        const u = net.connect(db.DB_PORT, "127.0.0.1");
-        c.pipe(u).pipe(c);
-        c.on("error", () => u.destroy());
-        u.on("error", () => c.destroy());
-      });
-      await new Promise<void>((r) => relay!.listen(lateDbPort, "127.0.0.1", r));
+      // "the database comes up": from now on the port relays to PostgreSQL
+      dbUp = true;
       await waitForLog(child, (l) => l.msg === "database reachable");
       assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
       child.kill("SIGTERM");
       assert.equal((await exited(child)).code, 0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
-      relay?.close();
+      relay.close();
     }
   });
 });
