@@ -41,6 +41,9 @@ describe("app: tickets API", function () {
   it("paginates with a stable cursor and filters by status", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await create({ title: `page-${i}` })).json().id);
+    // Tickets created within one millisecond tie on created_at; force that tie for all seven so the
+    // id alone must keep "newest first" (with random ids this failed about 1 run in 9, and always here).
+    await app.db.query("UPDATE tickets SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ANY($1::uuid[])", [ids]);
     await app.inject({ method: "PATCH", url: `/api/tickets/${ids[3]}`, headers: auth, payload: { status: "resolved" } });
 
     const seen: string[] = [];
@@ -63,6 +66,13 @@ describe("app: tickets API", function () {
     const resolved = await app.inject({ method: "GET", url: "/api/tickets?status=resolved" });
     assert.deepEqual(resolved.json().items.map((t: { id: string }) => t.id), [ids[3]]);
     assert.equal(resolved.json().nextCursor, null);
+  });
+
+  it("lists many tickets created back to back newest first, without forcing a tie", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await create({ title: `burst-${i}` })).json().id);
+    const res = await app.inject({ method: "GET", url: "/api/tickets", query: { limit: "40" } });
+    assert.deepEqual(res.json().items.map((t: { id: string }) => t.id), [...ids].reverse());
   });
 
   it("answers 404 for an unknown id on read, update and attachments", async () => {

@@ -1,5 +1,5 @@
+import { newId } from "../ids";
 import type { FastifyPluginAsync } from "fastify";
-import { randomUUID } from "node:crypto";
 import { ATTACHMENT_LIMITS } from "../s3";
 
 export const STATUSES = ["open", "in_progress", "resolved", "closed"] as const;
@@ -91,8 +91,8 @@ const tickets: FastifyPluginAsync = async (app) => {
     },
     async (req, reply) => {
       const { rows } = await app.db.query<TicketRow>(
-        `INSERT INTO tickets (title, description, priority, created_by) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-        [req.body.title.trim(), req.body.description ?? "", req.body.priority ?? "normal", req.user.sub],
+        `INSERT INTO tickets (id, title, description, priority, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+        [newId(), req.body.title.trim(), req.body.description ?? "", req.body.priority ?? "normal", req.user.sub],
       );
       reply.code(201).header("location", `/api/tickets/${rows[0].id}`);
       return toTicket(rows[0]);
@@ -219,7 +219,7 @@ const tickets: FastifyPluginAsync = async (app) => {
       const storage = app.storage;
       const exists = await app.db.query("SELECT 1 FROM tickets WHERE id = $1", [req.params.id]);
       if (exists.rowCount === 0) throw notFound(req.params.id);
-      const id = randomUUID();
+      const id = newId();
       const key = `tickets/${req.params.id}/${id}/${req.body.fileName}`;
       const signed = await storage.presignPut(key, req.body.contentType, req.body.size);
       await app.db.query(
