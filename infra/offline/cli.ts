@@ -9,9 +9,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { runCommand, type CommandSpec, type ParsedOptions } from "./options";
 import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult } from "./plan";
 
-const USAGE = "usage: npm run plan -- <stack> [--out FILE]";
+const USAGE = "usage: npm run plan -- <stack> [--out FILE] [--config KEY=VALUE] (--help for more)";
 
 const onOff = (v: any) => (v ? "on" : "off");
 
@@ -110,32 +111,27 @@ export function renderTotals(result: PlanResult): string {
     ].join("\n");
 }
 
+export const PLAN_COMMAND: CommandSpec = {
+    command: "npm run plan --",
+    summary: "Runs the program offline (Pulumi mocks, nothing is deployed) for a stack, prints the resource tree, totals and outputs, and evaluates the policy pack with policy/config/<stack>.json.",
+    standard: ["stack", "config"],
+    options: { out: { type: "string", short: "o", placeholder: "FILE", description: "Also write the plan as a `pulumi stack export` (v3) file." } },
+    examples: ["npm run plan -- staging", "npm run plan -- prod --out prod.json", "npm run plan -- staging --config compute=ec2"],
+    notes: ["Exit codes: 0 clean or advisory findings only, 1 mandatory policy violations, 2 bad usage or a program/config error."],
+};
+
 export async function main(argv: string[]): Promise<number> {
-    let stack: string | undefined;
-    let out: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--out") {
-            out = argv[++i];
-            if (!out) { console.error(`--out needs a file name. ${USAGE}`); return 2; }
-        } else if (a === "-h" || a === "--help") {
-            console.log(`${USAGE}\nStacks: ${listStacks().join(", ")}`);
-            return 0;
-        } else if (a.startsWith("-")) {
-            console.error(`Unknown option ${a}. ${USAGE}`);
-            return 2;
-        } else if (!stack) {
-            stack = a;
-        } else {
-            console.error(`Unexpected argument ${a}. ${USAGE}`);
-            return 2;
-        }
-    }
+    return runCommand(PLAN_COMMAND, argv, (o) => plan(o));
+}
+
+async function plan(o: ParsedOptions): Promise<number> {
+    const stack = o.stack;
+    const out = o.values.out as string | undefined;
     if (!stack) { console.error(`Missing stack. ${USAGE}\nStacks: ${listStacks().join(", ")}`); return 2; }
 
     let result: PlanResult;
     try {
-        result = await runPlan(stack);
+        result = await runPlan(stack, { config: o.config });
     } catch (e: any) {
         console.error(`plan failed: ${e?.message ?? e}`);
         return 2;
