@@ -11,6 +11,7 @@
  * backup window must never get as far as an AWS API call.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { checkInstanceTypeName, ec2Sizing, Ec2SizingError } from "./ec2-sizing";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
@@ -113,6 +114,18 @@ export const CONFIG_KEYS = {
     logLevel: str("info", "App LOG_LEVEL", { allowed: ["fatal", "error", "warn", "info", "debug", "trace"] }),
     // Deliberate relaxation: ECS Exec opens an interactive shell path into tasks.
     enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires)"),
+    // --- compute (EC2 capacity: docs/ec2.md; sizes checked against infra/reference/ec2-instance-types.json)
+    compute: str("fargate", "Where the tasks run: fargate (AWS-managed capacity) or ec2 (the same task definition on an ECS capacity provider backed by an Auto Scaling group of hardened ECS-optimized hosts)", { allowed: ["fargate", "ec2"] }),
+    ec2InstanceType: str("", "compute=ec2: host instance type from infra/reference/ec2-instance-types.json; empty = m6i.large (linux/amd64) or m7g.large (linux/arm64)", { check: checkInstanceTypeName }),
+    ec2MinInstances: int(0, "compute=ec2: Auto Scaling group minimum; 0 = enough hosts for minCapacity tasks (at least 2 in prod)", { min: 0, max: 100 }),
+    ec2MaxInstances: int(0, "compute=ec2: Auto Scaling group maximum; 0 = enough hosts for twice maxCapacity tasks (a rolling deploy at full scale)", { min: 0, max: 200 }),
+    // Off by default: awsvpcTrunking is an account-wide, per-region ECS setting that outlives the
+    // stack; turning it on here sets the account default (and keeps it on after a destroy).
+    ec2EniTrunking: bool(false, "compute=ec2: turn on ECS ENI trunking (account setting awsvpcTrunking) so a host runs more awsvpc tasks than it has network interfaces; not supported by t3/t4g"),
+    ec2RootVolumeGb: int(30, "compute=ec2: encrypted gp3 root volume per host (GiB; the ECS-optimized AL2023 AMI needs at least 30)", { min: 30, max: 1024 }),
+    // Secure default. false is a deliberate relaxation for throw-away stacks: with ECS managed
+    // termination protection the hosts are scale-in protected and `pulumi destroy` hangs on them.
+    ec2TerminationProtection: bool(true, "compute=ec2: ECS managed termination protection (hosts running tasks are never scaled in; must be true for environment=prod); false lets `pulumi destroy` force-delete the hosts"),
     // --- load balancer / certificate
     domain: str("", "Public host name (e.g. app.example.com); with hostedZoneId, ACM issues a DNS-validated certificate", {
         check: (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : "must be a lowercase DNS name such as app.example.com",
@@ -240,6 +253,15 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
         if (!c.albDeletionProtection) fail(`Invalid config ${NAMESPACE}:albDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
         if (c.minCapacity < 2) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: prod needs at least 2 tasks (one per AZ).`);
     }
+    if (c.compute === "ec2") {
+        if (isProd && !c.ec2TerminationProtection) fail(`Invalid config ${NAMESPACE}:ec2TerminationProtection=false: must be true when ${NAMESPACE}:environment=prod (hosts running tasks must never be scaled in).`);
+        try {
+            ec2Sizing(ec2SizingInput(c, isProd));
+        } catch (e) {
+            if (e instanceof Ec2SizingError) fail(`${e.message} (stack "${stack}": set it with \`pulumi config set\` or in Pulumi.${stack}.yaml)`);
+            throw e;
+        }
+    }
     if ((c.domain === "") !== (c.hostedZoneId === "") && c.certificateArn === "") {
         fail(`Incomplete certificate config: ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId must be set together (or set ${NAMESPACE}:certificateArn).`);
     }
@@ -249,4 +271,13 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
         fail(`No certificate source for stack "${stack}": set ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId (ACM certificate validated in Route 53) or ${NAMESPACE}:certificateArn (an existing ACM certificate). The HTTPS listener cannot be built without one.`);
     }
     return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}` };
+}
+
+/** The sizing inputs of compute=ec2 (infra/ec2-sizing.ts) from the validated config. */
+export function ec2SizingInput(c: Pick<AppConfig, "ec2InstanceType" | "imagePlatform" | "taskCpu" | "taskMemoryMib" | "minCapacity" | "maxCapacity" | "ec2MinInstances" | "ec2MaxInstances" | "ec2EniTrunking">, isProd: boolean) {
+    return {
+        instanceType: c.ec2InstanceType, imagePlatform: c.imagePlatform, taskCpu: c.taskCpu, taskMemoryMib: c.taskMemoryMib,
+        minCapacity: c.minCapacity, maxCapacity: c.maxCapacity, minInstances: c.ec2MinInstances, maxInstances: c.ec2MaxInstances,
+        eniTrunking: c.ec2EniTrunking, isProd,
+    };
 }

@@ -5,7 +5,7 @@
  * This file is what both `pulumi up` (Pulumi.yaml `main: infra/`) and the offline
  * plan (infra/offline/plan.ts, under Pulumi mocks) run.
  */
-import { loadConfig } from "./config";
+import { ec2SizingInput, loadConfig } from "./config";
 import { baseTags } from "./tags";
 import { Keys } from "./keys";
 import { Logs, Monitoring } from "./observability";
@@ -17,7 +17,10 @@ import { Storage } from "./storage";
 import { Certificate } from "./certificate";
 import { LoadBalancer } from "./loadbalancer";
 import { Service } from "./service";
+import { Ec2Capacity } from "./ec2";
+import { ec2Sizing } from "./ec2-sizing";
 import * as pulumi from "@pulumi/pulumi";
+import type * as aws from "@pulumi/aws";
 
 const cfg = loadConfig();
 const tags = baseTags(cfg);
@@ -61,6 +64,14 @@ const lb = new LoadBalancer("loadbalancer", {
     idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogs.bucket.bucket, accessLogPrefix: ACCESS_LOG_PREFIX,
     accessLogDependsOn: [storage.accessLogs.policy], domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
 });
+// paved:compute=ec2: hardened hosts behind a capacity provider, built once the cluster exists (docs/ec2.md).
+let capacity: Ec2Capacity | undefined;
+const onEc2 = cfg.compute === "ec2" ? (cluster: aws.ecs.Cluster) => (capacity = new Ec2Capacity("capacity", {
+    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, cfg.isProd)), vpcId: network.vpc.id,
+    subnetIds: network.privateSubnetIds, s3PrefixListId: network.s3PrefixListId, rootVolumeGb: cfg.ec2RootVolumeGb,
+    terminationProtection: cfg.ec2TerminationProtection, eniTrunking: cfg.ec2EniTrunking,
+    keyDeletionWindowDays: cfg.isProd ? 30 : 7, protect: cfg.isProd, tags,
+})).capacityProvider : undefined;
 const service = new Service("service", {
     name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, imageKey: keys.keys.image, containerPort: APP_PORT,
     cpu: cfg.taskCpu, memoryMib: cfg.taskMemoryMib, cpuArchitecture: cfg.imagePlatform === "linux/arm64" ? "ARM64" : "X86_64",
@@ -90,15 +101,17 @@ const service = new Service("service", {
     listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
     healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec,
-    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, tags,
+    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2, tags,
 });
 const monitoring = new Monitoring("monitoring", {
     name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail,
     albArnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix,
     clusterName: service.cluster.name, serviceName: service.service.name, dbIdentifier: database.instance.identifier,
     dbAllocatedStorageGb: cfg.dbAllocatedStorageGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
-    latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name, tags,
+    latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name,
+    extraWidgets: capacity?.dashboardWidgets(), tags,
 });
+capacity?.alarms(monitoring.topic.arn);
 
 export const appUrl = lb.url;
 export const healthUrl = pulumi.interpolate`${lb.url}/health`;

@@ -70,6 +70,8 @@ export interface MonitoringArgs {
     error5xxPercent: number;
     /** Service log group name, linked from the dashboard. */
     logGroupName: pulumi.Input<string>;
+    /** More dashboard widgets, below the others (e.g. the EC2 hosts'). @default none */
+    extraWidgets?: pulumi.Input<object[]>;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
 }
@@ -127,8 +129,8 @@ export class Monitoring extends pulumi.ComponentResource {
             type: "metric", x, y, width: 12, height: 6,
             properties: { title, region: args.region, metrics, view: "timeSeries", stat: "Sum", period: 60, ...extra },
         });
-        const body = pulumi.all([args.albArnSuffix, args.targetGroupArnSuffix, args.clusterName, args.serviceName, args.dbIdentifier, args.logGroupName])
-            .apply(([lb, tgs, cluster, service, db, logGroup]) => JSON.stringify({
+        const body = pulumi.all([args.albArnSuffix, args.targetGroupArnSuffix, args.clusterName, args.serviceName, args.dbIdentifier, args.logGroupName, args.extraWidgets ?? []])
+            .apply(([lb, tgs, cluster, service, db, logGroup, extraWidgets]) => JSON.stringify({
                 widgets: [
                     widget("Requests and 5xx", [
                         ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", lb],
@@ -159,6 +161,7 @@ export class Monitoring extends pulumi.ComponentResource {
                         type: "log", x: 0, y: 18, width: 24, height: 6,
                         properties: { title: "App errors", region: args.region, query: `SOURCE '${logGroup}' | fields @timestamp, msg, err.message | filter level >= 50 | sort @timestamp desc | limit 50`, view: "table" },
                     },
+                    ...extraWidgets,
                 ],
             }));
         this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: args.name, dashboardBody: body }, p);

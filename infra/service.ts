@@ -105,6 +105,12 @@ export interface ServiceArgs {
     migrateOnDeploy: boolean;
     /** Grace seconds added for the migrate step when migrateOnDeploy is on. */
     migrateGraceSeconds: number;
+    /**
+     * EC2 mode (paved:compute=ec2): called with the cluster once it exists, returns the capacity
+     * provider the service runs on (see Ec2Capacity). The task definitions then also declare EC2
+     * compatibility. @default undefined (Fargate)
+     */
+    capacityProvider?: (cluster: aws.ecs.Cluster) => aws.ecs.CapacityProvider;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
 }
@@ -133,6 +139,12 @@ export class Service extends pulumi.ComponentResource {
             name: args.name,
             settings: [{ name: "containerInsights", value: "enabled" }],
             tags: args.tags,
+        }, p);
+        const capacityProvider = args.capacityProvider?.(this.cluster);
+        const capacityProviders = capacityProvider && new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, {
+            clusterName: this.cluster.name,
+            capacityProviders: [capacityProvider.name],
+            defaultCapacityProviderStrategies: [{ capacityProvider: capacityProvider.name, weight: 1, base: 0 }],
         }, p);
 
         // Execution role: pull this image, write this log group, read these secrets with this key. Nothing else.
@@ -194,7 +206,8 @@ export class Service extends pulumi.ComponentResource {
             cpu: String(args.cpu),
             memory: String(args.memoryMib),
             networkMode: "awsvpc",
-            requiresCompatibilities: ["FARGATE"],
+            // EC2 mode keeps FARGATE too: a one-off (e.g. `<name>-migrate`) can still run without host capacity.
+            requiresCompatibilities: capacityProvider ? ["EC2", "FARGATE"] : ["FARGATE"],
             runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.cpuArchitecture },
             executionRoleArn: this.executionRole.arn,
             taskRoleArn: this.taskRole.arn,
@@ -240,8 +253,11 @@ export class Service extends pulumi.ComponentResource {
             cluster: this.cluster.arn,
             taskDefinition: this.taskDefinition.arn,
             desiredCount: args.desiredCount,
-            launchType: "FARGATE",
-            platformVersion: "LATEST",
+            ...(capacityProvider ? {
+                capacityProviderStrategies: [{ capacityProvider: capacityProvider.name, weight: 1, base: 0 }],
+                // One task per AZ first (availability), then fill hosts (managed scaling removes empty ones).
+                orderedPlacementStrategies: [{ type: "spread", field: "attribute:ecs.availability-zone" }, { type: "binpack", field: "memory" }],
+            } : { launchType: "FARGATE", platformVersion: "LATEST" }),
             networkConfiguration: { subnets: args.subnetIds, securityGroups: [sgId], assignPublicIp: false },
             loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: args.containerPort }],
             healthCheckGracePeriodSeconds,
@@ -253,7 +269,7 @@ export class Service extends pulumi.ComponentResource {
             enableEcsManagedTags: true,
             propagateTags: "SERVICE",
             tags: args.tags,
-        }, { parent: this, dependsOn: args.listeners, ignoreChanges: ["desiredCount"] });
+        }, { parent: this, dependsOn: capacityProviders ? [...args.listeners, capacityProviders] : args.listeners, ignoreChanges: ["desiredCount"] });
 
         const target = new aws.appautoscaling.Target(`${name}-scaling`, {
             serviceNamespace: "ecs",

@@ -60,6 +60,13 @@ export function keySettings(r: ExportResource): string {
             return kv({ family: i.family, cpu: i.cpu, memory: i.memory, arch: i.runtimePlatform?.cpuArchitecture, containers: cs.map((x) => x.name).join(",") || undefined, dependsOn: waitsFor, env: (c.environment ?? []).length, secrets: (c.secrets ?? []).length, readOnlyRoot: onOff(readOnly), user: c.user, command: c.command?.join(" ") });
         }
         case "aws:ecs/service:Service": return kv({ desired: i.desiredCount, circuitBreaker: i.deploymentCircuitBreaker?.enable ? `on${i.deploymentCircuitBreaker.rollback ? "+rollback" : ""}` : "off", healthy: `${i.deploymentMinimumHealthyPercent}-${i.deploymentMaximumPercent}%`, publicIp: onOff(i.networkConfiguration?.assignPublicIp), exec: onOff(i.enableExecuteCommand), grace: i.healthCheckGracePeriodSeconds !== undefined ? `${i.healthCheckGracePeriodSeconds}s` : undefined });
+        case "aws:ec2/launchTemplate:LaunchTemplate": {
+            const m = i.metadataOptions ?? {};
+            const ebs = i.blockDeviceMappings?.[0]?.ebs ?? {};
+            return kv({ type: i.instanceType, ami: i.imageId, imds: `${m.httpTokens === "required" ? "v2-only" : "v1"} hops=${m.httpPutResponseHopLimit}`, publicIp: onOff(i.networkInterfaces?.[0]?.associatePublicIpAddress === "true"), keyPair: i.keyName ?? "none", root: `${ebs.volumeSize}GiB ${ebs.volumeType} encrypted=${onOff(ebs.encrypted === "true")}`, detailedMonitoring: onOff(i.monitoring?.enabled) });
+        }
+        case "aws:autoscaling/group:Group": return kv({ size: `${i.minSize}-${i.maxSize}`, subnets: (i.vpcZoneIdentifiers ?? []).length, scaleInProtected: onOff(i.protectFromScaleIn), forceDelete: onOff(i.forceDelete), refresh: i.instanceRefresh?.strategy });
+        case "aws:ecs/capacityProvider:CapacityProvider": { const g = i.autoScalingGroupProvider ?? {}; return kv({ scaling: `${g.managedScaling?.status} target=${g.managedScaling?.targetCapacity}%`, terminationProtection: g.managedTerminationProtection, draining: g.managedDraining }); }
         case "aws:appautoscaling/target:Target": return kv({ min: i.minCapacity, max: i.maxCapacity });
         case "aws:appautoscaling/policy:Policy": { const c = i.targetTrackingScalingPolicyConfiguration ?? {}; return kv({ metric: c.predefinedMetricSpecification?.predefinedMetricType, target: c.targetValue }); }
         case "aws:cloudwatch/metricAlarm:MetricAlarm": return kv({ alarm: i.metricName ?? "metric math", threshold: `${i.comparisonOperator} ${i.threshold}` });

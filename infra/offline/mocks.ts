@@ -67,6 +67,11 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                     proxyEndpoint: `https://${this.account}.dkr.ecr.${r}.amazonaws.com`, expiresAt: "2030-01-01T00:00:00Z",
                 };
             }
+            case "aws:ssm/getParameter:getParameter": {
+                // AWS's public parameters (e.g. the ECS-optimized AMI id) are plain String parameters.
+                const value = /\/image_id$/.test(args.inputs.name) ? `ami-${this.hex("ssm", args.inputs.name, 17)}` : `mock-${this.hex("ssm", args.inputs.name, 12)}`;
+                return { id: args.inputs.name, name: args.inputs.name, arn: `arn:aws:ssm:${r}::parameter${args.inputs.name}`, type: "String", value, insecureValue: value, version: 1, withDecryption: true };
+            }
             default:
                 throw new Error(`offline plan: no mock for the provider function ${args.token}; add one to infra/offline/mocks.ts`);
         }
@@ -115,6 +120,24 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 id = `fl-${h(17)}`; s.arn = this.arn("ec2", `vpc-flow-log/${id}`); break;
             case "aws:iam/role:Role":
                 id = autoName; Object.assign(s, { name: autoName, arn: `arn:aws:iam::${this.account}:role/${autoName}`, uniqueId: `AROA${this.alnum(type, name, 17).toUpperCase()}` }); break;
+            case "aws:iam/serviceLinkedRole:ServiceLinkedRole": {
+                const service = String(i.awsServiceName);
+                const roleName = `AWSServiceRoleFor${service.split(".")[0].replace(/^./, (c) => c.toUpperCase()).replace("Autoscaling", "AutoScaling")}${i.customSuffix ? `_${i.customSuffix}` : ""}`;
+                const path = `/aws-service-role/${service}/`;
+                id = `arn:aws:iam::${this.account}:role${path}${roleName}`;
+                Object.assign(s, { arn: id, name: roleName, path, uniqueId: `AROA${this.alnum(type, name, 17).toUpperCase()}` });
+                break;
+            }
+            case "aws:iam/instanceProfile:InstanceProfile":
+                id = autoName; Object.assign(s, { name: autoName, arn: `arn:aws:iam::${this.account}:instance-profile/${autoName}`, uniqueId: `AIPA${this.alnum(type, name, 17).toUpperCase()}` }); break;
+            case "aws:ec2/launchTemplate:LaunchTemplate":
+                id = `lt-${h(17)}`; Object.assign(s, { arn: this.arn("ec2", `launch-template/${id}`), latestVersion: 1, defaultVersion: 1, name: i.name ?? autoName }); break;
+            case "aws:autoscaling/group:Group":
+                id = i.name ?? autoName; Object.assign(s, { name: id, arn: this.arn("autoscaling", `autoScalingGroup:${this.uuid(type, name)}:autoScalingGroupName/${id}`) }); break;
+            case "aws:ecs/capacityProvider:CapacityProvider":
+                id = this.arn("ecs", `capacity-provider/${i.name ?? autoName}`); Object.assign(s, { arn: id, name: i.name ?? autoName }); break;
+            case "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders":
+                id = i.clusterName; break;
             case "aws:iam/rolePolicy:RolePolicy":
                 id = `${i.role}:${autoName}`; s.name = autoName; break;
             case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
