@@ -46,6 +46,8 @@ export interface ExportResource {
     parent?: string;
     provider?: string;
     protect?: boolean;
+    /** Kept in AWS when the stack deletes it (`retainOnDelete` resource option). */
+    retainOnDelete?: boolean;
     dependencies: string[];
     propertyDependencies?: Record<string, string[]>;
 }
@@ -136,6 +138,7 @@ interface Captured {
     parent?: string;
     provider?: string;
     protect?: boolean;
+    retainOnDelete?: boolean;
     inputs: Record<string, any>;
     outputs: Record<string, any>;
     dependencies: string[];
@@ -175,6 +178,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
                         id: req.getCustom() ? resp.getId() || undefined : undefined,
                         parent: req.getParent() || undefined, provider: req.getProvider() || undefined,
                         protect: req.getProtect() || undefined,
+                        retainOnDelete: req.getRetainondelete?.() || undefined,
                         inputs: unwrap(rpc.deserializeProperties(req.getObject())),
                         outputs: unwrap(rpc.deserializeProperties(resp.getObject())),
                         dependencies: req.getDependenciesList(), propertyDependencies: propDeps,
@@ -242,6 +246,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
                 r.provider = c.provider ?? providerRef(c.type.split(":")[0]);
             }
             if (c.protect) r.protect = true;
+            if (c.retainOnDelete) r.retainOnDelete = true;
             if (Object.keys(c.propertyDependencies).length) r.propertyDependencies = c.propertyDependencies;
             return r;
         });

@@ -3,7 +3,13 @@ import * as path from "path";
 import { runPlan, PlanResult, REPO_ROOT } from "../../infra/offline/plan";
 import { evaluateResources, loadPolicyConfig } from "../../policy/evaluator";
 import { ECS_AMI_PARAMETER, ecsAgentConfig } from "../../infra/ec2";
-import { ofType, one, plan, policyDoc, STACKS } from "./helpers";
+import { renderTree } from "../../infra/offline/cli";
+import type { ResourceRecord } from "../../infra/offline/plan";
+import { ofType as ofTypeRaw, one as oneRaw, plan, policyDoc, STACKS } from "./helpers";
+
+type Rec = ResourceRecord & { outputs: Record<string, any>; dependencies: string[] };
+const one = (p: PlanResult, type: string, suffix = "") => oneRaw(p, type, suffix) as Rec;
+const ofType = (p: PlanResult, type: string) => ofTypeRaw(p, type) as Rec[];
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
 const ASG = "aws:autoscaling/group:Group";
@@ -74,6 +80,10 @@ describe("infra/ec2: compute=ec2", function () {
                     assert.notStrictEqual(r.inputs.securityGroupId, hostSg.id, `${r.name} is not on the host group`);
                 }
                 assert.deepStrictEqual(hostSg.inputs.ingress ?? [], []);
+                for (const sg of ofType(p, "aws:ec2/securityGroup:SecurityGroup")) {
+                    for (const r of sg.inputs.ingress ?? []) assert.ok(!(r.fromPort <= 22 && 22 <= r.toPort) && r.protocol !== "-1", `${sg.name} inline ingress does not open port 22`);
+                }
+                assert.strictEqual(ofType(p, "aws:ec2/securityGroupRule:SecurityGroupRule").length, 0);
                 const egress = ofType(p, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === hostSg.id);
                 assert.deepStrictEqual(egress.map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort}-${r.inputs.toPort}`), ["tcp/443-443", "tcp/443-443"]);
             });
@@ -155,6 +165,12 @@ describe("infra/ec2: compute=ec2", function () {
                 assert.deepStrictEqual(ofType(p, "aws:appautoscaling/policy:Policy").map((x) => x.inputs), ofType(f, "aws:appautoscaling/policy:Policy").map((x) => x.inputs));
             });
 
+            it("the plan's tree shows the host settings", async () => {
+                const tree = renderTree((await ec2Plan(stack)).exportDoc.deployment.resources);
+                assert.match(tree, /aws:ec2\/launchTemplate:LaunchTemplate capacity-hosts .*type=m6i\.large .*imds=v2-only hops=1 publicIp=off keyPair=none root=30GiB gp3 encrypted=on detailedMonitoring=on/);
+                assert.match(tree, new RegExp(`aws:ecs/capacityProvider:CapacityProvider capacity-provider .*scaling=ENABLED target=100% terminationProtection=${stack === "prod" ? "ENABLED" : "DISABLED"} draining=ENABLED`));
+            });
+
             it("operations: managed scaling and draining, rolling instance refresh, group size from the sizing", async () => {
                 const p = await ec2Plan(stack);
                 const g = one(p, CP).inputs.autoScalingGroupProvider;
@@ -233,6 +249,8 @@ describe("infra/ec2: compute=ec2", function () {
         const setting = one(p, "aws:ecs/accountSettingDefault:AccountSettingDefault");
         assert.deepStrictEqual([setting.inputs.name, setting.inputs.value], ["awsvpcTrunking", "enabled"]);
         assert.ok(lt.dependencies.includes(setting.urn));
+        const exported = p.exportDoc.deployment.resources.find((r) => r.urn === setting.urn)!;
+        assert.strictEqual(exported.retainOnDelete, true, "a destroy leaves the account setting on for the account's other stacks");
         // c7g.large with trunking: 10 branch ENIs, CPU-bound at 4 tasks of 512 → max 3 tasks x2 / 4 = 2 hosts.
         assert.deepStrictEqual([one(p, ASG).inputs.minSize, one(p, ASG).inputs.maxSize], [1, 2]);
         assert.notStrictEqual(lt.inputs.imageId, one(await ec2Plan("staging"), LT).inputs.imageId, "a different AMI parameter");
