@@ -71,7 +71,7 @@ export const CONFIG_KEYS = {
     azCount: int(2, "Availability zones to span (at least 2)", { min: 2, max: 3 }),
     natGateways: str("single", "NAT gateways: one shared (single) or one per AZ (perAz)", { allowed: ["single", "perAz"] }),
     // --- image
-    imagePlatform: str("linux/amd64", "Platform the app image is built for and Fargate runs", { allowed: ["linux/amd64", "linux/arm64"] }),
+    imagePlatform: str("linux/amd64", "Platform the app image is built for and the tasks run on (Fargate, or the EC2 hosts' AMI and instance type)", { allowed: ["linux/amd64", "linux/arm64"] }),
     baseImage: str("", "BASE_IMAGE build arg for app/Dockerfile; empty keeps the Dockerfile's default"),
     buildOnPreview: bool(true, "Build the image during `pulumi preview` so CI previews catch broken images"),
     ecrKeepImages: int(30, "Tagged images the ECR lifecycle policy keeps", { min: 5, max: 1000 }),
@@ -98,7 +98,7 @@ export const CONFIG_KEYS = {
     }),
     dbConnectionsAlarmThreshold: int(200, "DatabaseConnections alarm threshold", { min: 1, max: 100000 }),
     // --- service
-    taskCpu: int(512, "Fargate task CPU units", { allowed: [256, 512, 1024, 2048, 4096] }),
+    taskCpu: int(512, "Task CPU units (Fargate sizes; with compute=ec2 the task must also fit the instance type)", { allowed: [256, 512, 1024, 2048, 4096] }),
     taskMemoryMib: int(1024, "Fargate task memory (MiB, must be valid for taskCpu)", { min: 512, max: 30720 }),
     desiredCount: int(2, "Tasks at first deploy (autoscaling owns it afterwards)", { min: 1, max: 100 }),
     minCapacity: int(2, "Autoscaling minimum tasks", { min: 1, max: 100 }),

@@ -129,3 +129,5 @@ export const imageDigest = image.repoDigest;
 export const imageTag = image.tag;
 export const attachmentsBucket = storage.attachments.bucket.bucket;
 export const alarmTopicArn = monitoring.topic.arn;
+/** compute=ec2 only: the hosts' Auto Scaling group (Session Manager targets, instance refreshes). */
+export const hostGroupName = capacity?.autoScalingGroup.name;

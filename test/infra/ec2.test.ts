@@ -183,6 +183,7 @@ describe("infra/ec2: compute=ec2", function () {
                 assert.strictEqual(asg.instanceRefresh.preferences.scaleInProtectedInstances, "Refresh");
                 assert.ok(asg.tags.some((t: any) => t.key === "AmazonECSManaged" && t.value === "true"));
                 assert.deepStrictEqual([asg.minSize, asg.maxSize], stack === "prod" ? [2, 12] : [1, 3]);
+                assert.strictEqual(p.outputs.hostGroupName, `paved-${stack}-hosts`);
                 assert.ok(asg.enabledMetrics.includes("GroupInServiceInstances"));
             });
 
@@ -225,6 +226,7 @@ describe("infra/ec2: compute=ec2", function () {
                 const f = await plan(stack);
                 for (const t of EC2_TYPES) assert.strictEqual(ofType(f, t).length, 0, t);
                 assert.strictEqual(one(f, SVC).inputs.launchType, "FARGATE");
+                assert.ok(!("hostGroupName" in f.outputs));
             });
         });
     }
