@@ -17,6 +17,7 @@ function isReplica(r: Res): boolean {
 export const storageEncrypted = resourcePolicy({
     name: "paved-rds-storage-encrypted",
     description: "RDS instances and Aurora clusters encrypt storage at rest (optionally with a customer-managed KMS key).",
+    rationale: "Data at rest and snapshots must be unreadable without KMS access.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Set storageEncrypted: true (and kmsKeyId to a customer-managed key when requireCustomerManagedKey is on). " +
@@ -52,6 +53,7 @@ export const storageEncrypted = resourcePolicy({
 export const backupRetention = resourcePolicy({
     name: "paved-rds-backup-retention",
     description: "Automated backups are kept for at least minRetentionDays (default 30).",
+    rationale: "Corruption is often noticed weeks later.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set backupRetentionPeriod to at least the configured minimum (max 35 days; use AWS Backup for longer).",
@@ -83,6 +85,7 @@ export const backupRetention = resourcePolicy({
 export const notPublic = resourcePolicy({
     name: "paved-rds-not-public",
     description: "Databases are never publicly accessible.",
+    rationale: "A public endpoint exposes PostgreSQL to the internet's scanners.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Set publiclyAccessible: false and keep the database in private subnets; connect from the app's security group, or for admin use SSM port forwarding.",
@@ -97,6 +100,7 @@ export const notPublic = resourcePolicy({
 export const inSubnetGroup = resourcePolicy({
     name: "paved-rds-in-subnet-group",
     description: "Databases are placed in an explicit DB subnet group (private subnets), not the default VPC.",
+    rationale: "Without a subnet group the database lands in the default VPC.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Create an aws.rds.SubnetGroup over the VPC's private subnets and set dbSubnetGroupName.",
@@ -119,6 +123,7 @@ function isPostgresFamily(family: string): boolean {
 export const postgresForceSsl = resourcePolicy({
     name: "paved-rds-postgres-force-ssl",
     description: "PostgreSQL parameter groups set rds.force_ssl=1, so no client can connect without TLS; PostgreSQL instances use such a group unless the engine (15+) defaults to it.",
+    rationale: "Seeds: TLS verification disabled; the server must refuse plaintext connections, whatever the client asks for.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Add { name: \"rds.force_ssl\", value: \"1\" } to the parameter group's parameters and set the instance's parameterGroupName to it; " +
@@ -161,6 +166,7 @@ export const postgresForceSsl = resourcePolicy({
 export const multiAz = resourcePolicy({
     name: "paved-rds-multi-az",
     description: "Production databases are Multi-AZ (mandatory in prod, advisory in staging).",
+    rationale: "A single-AZ outage takes the database down.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set multiAz: true on the instance (Aurora clusters are checked by paved-rds-cluster-multi-az).",
@@ -176,6 +182,7 @@ export const multiAz = resourcePolicy({
 export const deletionProtection = resourcePolicy({
     name: "paved-rds-deletion-protection",
     description: "Databases have deletion protection on (mandatory in prod, advisory in staging).",
+    rationale: "A bad refactor must not delete the database.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set deletionProtection: true (turn it off deliberately, in a separate update, before deleting).",
@@ -191,6 +198,7 @@ export const deletionProtection = resourcePolicy({
 export const finalSnapshot = resourcePolicy({
     name: "paved-rds-final-snapshot",
     description: "Deleting a database takes a final snapshot (mandatory in prod, advisory in staging).",
+    rationale: "Deleting without a snapshot loses the data for good.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set skipFinalSnapshot: false and finalSnapshotIdentifier: \"<name>-final\".",
@@ -217,6 +225,7 @@ export const clusterMultiAz = stackPolicy({
     name: "paved-rds-cluster-multi-az",
     description: "Production Aurora clusters are Multi-AZ: at least minInstances ClusterInstances, in distinct AZs when AZs are set; " +
         "Multi-AZ DB clusters (dbClusterInstanceClass) qualify as they are (mandatory in prod, advisory in staging).",
+    rationale: "An Aurora cluster with one instance has no reader to fail over to.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Add a second aws.rds.ClusterInstance with clusterIdentifier: cluster.id (a reader Aurora promotes on failure), " +

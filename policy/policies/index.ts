@@ -2,7 +2,7 @@
 // start the gRPC server (only constructing the PolicyPack in ../index.ts does),
 // so the offline evaluator and the tests run exactly these objects.
 import type { PavedPolicy } from "../lib/core";
-import { computePolicies } from "./compute";
+import { computePolicies, computeStackPolicies } from "./compute";
 import { databasePolicies, databaseStackPolicies } from "./database";
 import { exemptionPolicies } from "./exemptions";
 import { iamPolicies } from "./iam";
@@ -22,6 +22,7 @@ export const policies: PavedPolicy[] = [
     ...networkStackPolicies,
     ...databaseStackPolicies,
     ...storageStackPolicies,
+    ...computeStackPolicies,
     // Must stay last: they report on what the policies above exempted.
     ...exemptionPolicies,
 ];

@@ -23,6 +23,7 @@ export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 export const noSecretsInEcsEnvironment = resourcePolicy({
     name: "paved-no-secrets-in-ecs-environment",
     description: "ECS container definitions must not carry secrets in `environment` (or command/entryPoint); secrets come from `secrets` valueFrom.",
+    rationale: "Seeds: JWT secrets, DB passwords and API keys in env files end up in task definitions readable by anyone with ecs:Describe*.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Store the value in Secrets Manager (or an SSM SecureString) and reference it from the container's `secrets` list " +
@@ -62,6 +63,7 @@ export const noSecretsInEcsEnvironment = resourcePolicy({
 export const noSecretsInLambdaEnvironment = resourcePolicy({
     name: "paved-no-secrets-in-lambda-environment",
     description: "Lambda environment variables must not hold secrets (they are readable by anyone with lambda:GetFunctionConfiguration).",
+    rationale: "Lambda env vars are visible in the console and API.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Put the value in Secrets Manager, pass its ARN in the environment (e.g. JWT_SECRET_ARN) and read it at start-up " +
@@ -95,6 +97,7 @@ export const USER_DATA_TYPES = [
 export const noSecretsInUserData = resourcePolicy({
     name: "paved-no-secrets-in-user-data",
     description: "EC2 user data (plain, base64 or gzip+base64) must not contain credentials; it is readable from the instance metadata and the console.",
+    rationale: "User data is readable from instance metadata and the console.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Give the instance an IAM role instead of keys, and fetch other secrets at boot from Secrets Manager/SSM " +
@@ -121,6 +124,7 @@ export const noSecretsInUserData = resourcePolicy({
 export const noStaticProviderCredentials = resourcePolicy({
     name: "paved-no-static-provider-credentials",
     description: "The AWS provider must not be configured with a static accessKey/secretKey (they end up in state and in config files).",
+    rationale: "Seeds: AWS keys committed in config; static keys leak into state and never rotate.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove aws:accessKey/aws:secretKey (and provider accessKey/secretKey). Use an AWS profile, SSO, " +
@@ -139,6 +143,7 @@ export const noStaticProviderCredentials = resourcePolicy({
 export const rdsManagedPassword = resourcePolicy({
     name: "paved-rds-managed-master-password",
     description: "RDS instances and Aurora clusters use the RDS-managed master password (Secrets Manager), never a password in the program.",
+    rationale: "A program-supplied password lives in config and state; the managed one stays in Secrets Manager and rotates.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove password/masterPassword and set manageMasterUserPassword: true; the app reads username/password from the " +
@@ -165,6 +170,7 @@ export const rdsManagedPassword = resourcePolicy({
 export const ssmSecureString = resourcePolicy({
     name: "paved-ssm-secure-string",
     description: "SSM parameters holding secret-like names or values must be SecureString, not String/StringList.",
+    rationale: "String parameters are plaintext to anyone with ssm:GetParameter.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Set type: \"SecureString\" (optionally keyId: <KMS key>) or move the value to Secrets Manager; rotate the exposed value.",

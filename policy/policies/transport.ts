@@ -26,6 +26,7 @@ function isApplicationLb(r: Res): boolean | undefined {
 export const httpsOnly = resourcePolicy({
     name: "paved-alb-https-only",
     description: "Load balancer HTTP listeners must redirect to HTTPS; nothing may be served over plain HTTP.",
+    rationale: "Plain HTTP leaks JWTs and session data on every hop.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Serve the app on an HTTPS listener (port 443, ACM certificate) and make the HTTP listener's only default action " +
@@ -73,6 +74,7 @@ export const DEFAULT_TLS_POLICIES = [
 export const tlsPolicy = resourcePolicy({
     name: "paved-alb-tls-policy",
     description: "HTTPS/TLS listeners must use a TLS 1.2+ security policy from the allowlist (the AWS default still allows TLS 1.0).",
+    rationale: "The AWS default policy still negotiates TLS 1.0/1.1.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Set sslPolicy to \"ELBSecurityPolicy-TLS13-1-2-2021-06\" (TLS 1.3 + 1.2), or another policy in allowedSslPolicies.",
@@ -121,6 +123,7 @@ export function parseHsts(value: string): { maxAge?: number; includeSubDomains: 
 export const hsts = resourcePolicy({
     name: "paved-alb-hsts",
     description: "HTTPS listeners inject Strict-Transport-Security (routingHttpResponseStrictTransportSecurityHeaderValue) with a long max-age and includeSubDomains.",
+    rationale: "Seeds: HSTS switched off; injecting at the listener covers every route, including errors the app never sees.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "On the HTTPS listener set routingHttpResponseStrictTransportSecurityHeaderValue: \"max-age=31536000; includeSubDomains\" " +
@@ -167,6 +170,7 @@ export const hsts = resourcePolicy({
 export const dropInvalidHeaders = resourcePolicy({
     name: "paved-alb-drop-invalid-headers",
     description: "Application load balancers drop HTTP headers with invalid fields (request-smuggling defence).",
+    rationale: "Malformed headers enable request smuggling against the app behind the ALB.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set dropInvalidHeaderFields: true on the load balancer.",
@@ -184,6 +188,7 @@ export const dropInvalidHeaders = resourcePolicy({
 export const lbDeletionProtection = resourcePolicy({
     name: "paved-alb-deletion-protection",
     description: "Load balancers have deletion protection on (required in prod; advisory in staging).",
+    rationale: "One mistaken update must not take production offline.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set enableDeletionProtection: true on the load balancer.",
@@ -199,6 +204,7 @@ export const lbDeletionProtection = resourcePolicy({
 export const lbAccessLogs = resourcePolicy({
     name: "paved-alb-access-logs",
     description: "Load balancers write access logs to S3 (required in prod; advisory in staging).",
+    rationale: "Incident response needs request logs.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set accessLogs: { bucket: <log bucket>, enabled: true } on the load balancer; the bucket policy must allow the regional ELB log delivery principal.",
