@@ -33,7 +33,7 @@ export const ecsNoPrivileged = resourcePolicy({
     validate(r, _config, report) {
         for (const c of containers(r) ?? []) {
             if (isTrue(c.privileged)) {
-                report(`container '${cname(c)}' is privileged.`);
+                report(`Task definition '${r.name}': container '${cname(c)}' is privileged.`);
             }
         }
     },
@@ -50,7 +50,7 @@ export const ecsReadonlyRootFs = resourcePolicy({
     validate(r, _config, report) {
         for (const c of containers(r) ?? []) {
             if (isKnownNotTrue(c.readonlyRootFilesystem)) {
-                report(`container '${cname(c)}' has a writable root filesystem.`);
+                report(`Task definition '${r.name}': container '${cname(c)}' has a writable root filesystem.`);
             }
         }
     },
@@ -76,9 +76,9 @@ export const ecsNonRootUser = resourcePolicy({
                 continue;
             }
             if (!isKnownString(user)) {
-                report(`container '${cname(c)}' does not set user, so it runs as the image's default (often root).`);
+                report(`Task definition '${r.name}': container '${cname(c)}' does not set user, so it runs as the image's default (often root).`);
             } else if (isRootUser(user)) {
-                report(`container '${cname(c)}' runs as root (user '${user}').`);
+                report(`Task definition '${r.name}': container '${cname(c)}' runs as root (user '${user}').`);
             }
         }
     },
@@ -99,7 +99,7 @@ export const ecsLogConfiguration = resourcePolicy({
                 continue;
             }
             if (!lc || typeof lc !== "object" || !isKnownString(lc.logDriver) && !isUnknown(lc.logDriver)) {
-                report(`container '${cname(c)}' has no logConfiguration.`);
+                report(`Task definition '${r.name}': container '${cname(c)}' has no logConfiguration, so a crash leaves no logs.`);
             }
         }
     },
@@ -116,7 +116,7 @@ export const ecsNoHostNamespaces = resourcePolicy({
     validate(r, _config, report) {
         for (const field of ["networkMode", "pidMode", "ipcMode"]) {
             if (r.props[field] === "host") {
-                report(`${field} is "host".`);
+                report(`Task definition '${r.name}' shares the host's namespace: ${field} is "host".`);
             }
         }
     },
@@ -132,7 +132,7 @@ export const ecsServiceNoPublicIp = resourcePolicy({
     types: [ECS_SERVICE],
     validate(r, _config, report) {
         if (isTrue(r.props.networkConfiguration?.assignPublicIp)) {
-            report("networkConfiguration.assignPublicIp is true.");
+            report(`ECS service '${r.name}' gives its tasks public IPs (networkConfiguration.assignPublicIp is true).`);
         }
     },
 });
@@ -155,7 +155,7 @@ export const ecsServiceCircuitBreaker = resourcePolicy({
             return;
         }
         if (!cb || !isTrue(cb.enable) || !isTrue(cb.rollback)) {
-            report("deploymentCircuitBreaker is not { enable: true, rollback: true }.");
+            report(`ECS service '${r.name}' does not roll back failed deployments (deploymentCircuitBreaker is not { enable: true, rollback: true }).`);
         }
     },
 });

@@ -40,12 +40,12 @@ export const storageEncrypted = resourcePolicy({
             return;
         }
         if (!isTrue(enc)) {
-            report("storageEncrypted is not true.");
+            report(`Database '${r.name}' does not encrypt its storage (storageEncrypted is not true).`);
             return;
         }
         const key = r.props.kmsKeyId;
         if (config.requireCustomerManagedKey && !isUnknown(key) && (!isKnownString(key) || key === "")) {
-            report("storage is encrypted with the AWS-managed key; set kmsKeyId to a customer-managed KMS key.");
+            report(`Database '${r.name}' encrypts storage with the AWS-managed key; set kmsKeyId to a customer-managed KMS key.`);
         }
     },
 });
@@ -75,9 +75,9 @@ export const backupRetention = resourcePolicy({
         const days = asInt(v);
         const min: number = config.minRetentionDays;
         if (days === undefined) {
-            report(`backupRetentionPeriod is not set (AWS default is 1-7 days); set it to at least ${min}.`);
+            report(`Database '${r.name}' does not set backupRetentionPeriod (the AWS default is 1 to 7 days); set it to at least ${min}.`);
         } else if (days < min) {
-            report(`backupRetentionPeriod is ${days} days; the minimum is ${min}.`);
+            report(`Database '${r.name}' has backupRetentionPeriod ${days} days; the minimum is ${min}.`);
         }
     },
 });
@@ -92,7 +92,7 @@ export const notPublic = resourcePolicy({
     types: [RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
     validate(r, _config, report) {
         if (isTrue(r.props.publiclyAccessible)) {
-            report("publiclyAccessible is true.");
+            report(`Database '${r.name}' is reachable from the internet (publiclyAccessible is true).`);
         }
     },
 });
@@ -111,7 +111,7 @@ export const inSubnetGroup = resourcePolicy({
             return;
         }
         if (!isKnownString(v) || v === "" || v === "default") {
-            report("dbSubnetGroupName is not set, so the database lands in the default VPC's subnets.");
+            report(`Database '${r.name}' does not set dbSubnetGroupName, so it lands in the default VPC's subnets.`);
         }
     },
 });
@@ -141,7 +141,7 @@ export const postgresForceSsl = resourcePolicy({
             const major = isKnownString(version) ? asInt(version.split(".")[0]) : undefined;
             // Engines before 15 ship rds.force_ssl=0 in the default group.
             if (usesDefault && major !== undefined && major < 15) {
-                report(`PostgreSQL ${version} with the default parameter group accepts non-TLS connections; use a parameter group with rds.force_ssl=1.`);
+                report(`Database '${r.name}' runs PostgreSQL ${version} with the default parameter group, which accepts non-TLS connections; use a parameter group with rds.force_ssl=1.`);
             }
             return;
         }
@@ -158,7 +158,7 @@ export const postgresForceSsl = resourcePolicy({
             return;
         }
         if (!forceSsl || String(forceSsl.value) !== "1") {
-            report(`PostgreSQL parameter group (${family}) does not set rds.force_ssl=1.`);
+            report(`PostgreSQL parameter group '${r.name}' (${family}) does not set rds.force_ssl=1, so clients may connect without TLS.`);
         }
     },
 });
@@ -174,7 +174,7 @@ export const multiAz = resourcePolicy({
     validate(r, _config, report) {
         const v = r.props.multiAz;
         if (isKnownNotTrue(v) && !isReplica(r)) {
-            report("multiAz is not true: one AZ outage takes the database down.");
+            report(`Database '${r.name}' is single-AZ (multiAz is not true): one AZ outage takes it down.`);
         }
     },
 });
@@ -190,7 +190,7 @@ export const deletionProtection = resourcePolicy({
     validate(r, _config, report) {
         const v = r.props.deletionProtection;
         if (isKnownNotTrue(v)) {
-            report("deletionProtection is not true.");
+            report(`Database '${r.name}' can be deleted by one mistaken update (deletionProtection is not true).`);
         }
     },
 });
@@ -210,9 +210,9 @@ export const finalSnapshot = resourcePolicy({
             return;
         }
         if (isTrue(skip)) {
-            report("skipFinalSnapshot is true: deleting the database loses its data.");
+            report(`Database '${r.name}' sets skipFinalSnapshot true: deleting it loses its data.`);
         } else if (!isKnownString(id) || id === "") {
-            report("finalSnapshotIdentifier is not set, so deletion fails or, if skipped later, loses data.");
+            report(`Database '${r.name}' does not set finalSnapshotIdentifier, so deletion fails or, if the snapshot is skipped later, loses data.`);
         }
     },
 });

@@ -1,7 +1,7 @@
 // Network ingress: nothing but web traffic may come from the whole internet,
 // and web traffic only to an internet-facing load balancer.
 import { Config, Res, resourcePolicy, stackPolicy } from "../lib/core";
-import { asArray, asInt, isKnownString, isTrue, isUnknown } from "../lib/values";
+import { asArray, asInt, isKnownString, isTrue, isUnknown, joinWords } from "../lib/values";
 import { LOAD_BALANCERS } from "./transport";
 
 export const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -102,6 +102,15 @@ function describe(ing: Ingress): string {
     return `${ing.where}: ${ing.protocol === "all" ? "all traffic" : `${ing.protocol} ${ports}`} from ${ing.publicCidrs.join(", ")}`;
 }
 
+/** The resource holding the rule and, for a separate rule resource, the group it opens. */
+function holderOf(r: Res): string {
+    if (r.type === SG || r.type === DEFAULT_SG) {
+        return `security group '${r.name}'`;
+    }
+    const g = r.props.securityGroupId;
+    return `rule '${r.name}'${isKnownString(g) && !isUnknown(g) ? ` of security group ${g}` : ""}`;
+}
+
 function sensitiveHits(ing: Ingress, sensitive: number[]): number[] {
     if (isIcmp(ing.protocol)) {
         return [];
@@ -137,12 +146,12 @@ export const noPublicSensitivePorts = resourcePolicy({
         const sensitive: number[] = config.sensitivePorts;
         for (const ing of ingressFrom(r)) {
             if (ing.protocol === "all" || (allPorts(ing) && !isIcmp(ing.protocol))) {
-                report(`${describe(ing)} opens every port to the internet.`);
+                report(`${describe(ing)} opens every port to the internet (${holderOf(r)}).`);
                 continue;
             }
             const hits = sensitiveHits(ing, sensitive);
             if (hits.length > 0) {
-                report(`${describe(ing)} exposes sensitive port(s) ${hits.join(", ")} to the internet.`);
+                report(`${describe(ing)} exposes sensitive port(s) ${hits.join(", ")} to the internet (${holderOf(r)}).`);
             }
         }
     },
@@ -200,7 +209,7 @@ export const publicIngressWebOnly = resourcePolicy({
                 continue;
             }
             if (!rangeWithin(ing, allowed)) {
-                report(`${describe(ing)} is open to the internet; only ports ${[...allowed].join(", ")} may be.`);
+                report(`${describe(ing)} is open to the internet (${holderOf(r)}); only ports ${joinWords([...allowed].map(String))} may be.`);
             }
         }
     },

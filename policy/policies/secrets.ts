@@ -3,7 +3,7 @@
 // name and value shape, and messages say what and where, never the value.
 import { Config, resourcePolicy } from "../lib/core";
 import { classifyPair, isSecretName, mask, scanScript } from "../lib/secrets";
-import { asArray, isKnownString, isUnknown, parseJsonInput, userDataTexts } from "../lib/values";
+import { asArray, isKnownString, isUnknown, joinWords, parseJsonInput, userDataTexts, withArticle } from "../lib/values";
 
 const allowNamesSchema = {
     allowNames: {
@@ -47,13 +47,13 @@ export const noSecretsInEcsEnvironment = resourcePolicy({
                 }
                 const kinds = classifyPair(env.name, env.value, allow);
                 if (kinds.length > 0) {
-                    report(`container '${cname}' environment ${env.name}=${mask(env.value)}: ${kinds.join(", ")}. Move it to \`secrets\` (valueFrom).`);
+                    report(`Task definition '${r.name}': container '${cname}' environment ${env.name}=${mask(env.value)}: ${joinWords(kinds)}. Move it to \`secrets\` (valueFrom).`);
                 }
             }
             for (const field of ["command", "entryPoint"]) {
                 const text = asArray(c[field]).filter(isKnownString).join(" ");
                 for (const hit of scanScript(text, allow)) {
-                    report(`container '${cname}' ${field} contains a ${hit.kind}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
+                    report(`Task definition '${r.name}': container '${cname}' ${field} contains ${withArticle(hit.kind)}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
                 }
             }
         }
@@ -82,7 +82,7 @@ export const noSecretsInLambdaEnvironment = resourcePolicy({
             }
             const kinds = classifyPair(name, value, allow);
             if (kinds.length > 0) {
-                report(`environment ${name}=${mask(value)}: ${kinds.join(", ")}.`);
+                report(`Lambda function '${r.name}': environment ${name}=${mask(value)}: ${joinWords(kinds)}.`);
             }
         }
     },
@@ -113,7 +113,7 @@ export const noSecretsInUserData = resourcePolicy({
                     const key = `${hit.kind}|${hit.where}`;
                     if (!seen.has(key)) {
                         seen.add(key);
-                        report(`${field} contains a ${hit.kind}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
+                        report(`${r.type.split(":").pop()} '${r.name}': ${field} contains ${withArticle(hit.kind)}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
                     }
                 }
             }
@@ -134,7 +134,7 @@ export const noStaticProviderCredentials = resourcePolicy({
         for (const field of ["accessKey", "secretKey", "token"]) {
             const v = r.props[field];
             if (v !== undefined && v !== null && v !== "" && !isUnknown(v)) {
-                report(`provider sets ${field}=${mask(v)}.`);
+                report(`Provider '${r.name}' sets ${field}=${mask(v)}; static credentials end up in state and config files.`);
             }
         }
     },
@@ -155,14 +155,14 @@ export const rdsManagedPassword = resourcePolicy({
         for (const field of ["password", "passwordWo", "masterPassword", "masterPasswordWo"]) {
             const v = r.props[field];
             if (v !== undefined && v !== null && v !== "") {
-                report(`${field} is set${isUnknown(v) ? "" : ` (${mask(v)})`}; use manageMasterUserPassword: true instead.`);
+                report(`Database '${r.name}': ${field} is set${isUnknown(v) ? "" : ` (${mask(v)})`}; use manageMasterUserPassword: true instead.`);
             }
         }
         const managed = r.props.manageMasterUserPassword;
         const hasPw = ["password", "passwordWo", "masterPassword", "masterPasswordWo"].some(f => r.props[f] !== undefined && r.props[f] !== null && r.props[f] !== "");
         const isReplica = r.props.replicateSourceDb !== undefined || r.props.snapshotIdentifier !== undefined || r.props.replicationSourceIdentifier !== undefined;
         if (!hasPw && !isReplica && !isUnknown(managed) && managed !== true && r.props.globalClusterIdentifier === undefined) {
-            report("manageMasterUserPassword is not true.");
+            report(`Database '${r.name}' does not use the RDS-managed master password (manageMasterUserPassword is not true).`);
         }
     },
 });
@@ -193,7 +193,7 @@ export const ssmSecureString = resourcePolicy({
             return;
         }
         if (kinds.length > 0) {
-            report(`${type ?? "String"} parameter '${name}'=${mask(value)}: ${kinds.join(", ")}.`);
+            report(`${type ?? "String"} parameter '${name}'=${mask(value)} holds ${joinWords(kinds.map(withArticle))}; make it a SecureString.`);
         }
     },
 });
