@@ -87,7 +87,7 @@ export const ecsNonRootUser = resourcePolicy({
 export const ecsLogConfiguration = resourcePolicy({
     name: "paved-ecs-log-configuration",
     description: "ECS containers ship logs (logConfiguration), so a crash loop leaves evidence.",
-    rationale: "Seeds: a container that exits silently with no logs.",
+    rationale: "Users' failure write-ups: a container that exits silently with no logs.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set logConfiguration: { logDriver: \"awslogs\", options: { \"awslogs-group\": logGroup.name, \"awslogs-region\": region, \"awslogs-stream-prefix\": \"app\" } }.",
@@ -140,7 +140,7 @@ export const ecsServiceNoPublicIp = resourcePolicy({
 export const ecsServiceCircuitBreaker = resourcePolicy({
     name: "paved-ecs-service-circuit-breaker",
     description: "ECS services use the deployment circuit breaker with rollback, so a bad image rolls back instead of crash-looping.",
-    rationale: "Seeds: crash-looping deployments; roll back automatically instead.",
+    rationale: "Users' failure write-ups: crash-looping deployments; roll back automatically instead.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set deploymentCircuitBreaker: { enable: true, rollback: true }.",
@@ -261,7 +261,7 @@ export const ec2NoPublicIp = stackPolicy({
     name: "paved-ec2-no-public-ip",
     description: "EC2 instances, launch templates and launch configurations get no public IP, unless allowPublicIp is configured or the instance has exactly the NAT-instance shape: " +
         "sourceDestCheck false, a subnet routed to an internet gateway, IMDSv2 required, no key pair, and security groups (all in the stack) with no internet ingress and no SSH rule.",
-    rationale: "Seeds: an EC2 box with a public IP serving everything. A NAT instance needs its public IP, and is safe with it only when nothing can reach it from the internet.",
+    rationale: "Users' failure write-ups: an EC2 box with a public IP serving everything. A NAT instance needs its public IP, and is safe with it only when nothing can reach it from the internet.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Set associatePublicIpAddress: false, place instances in private subnets and reach them through SSM Session Manager. " +

@@ -123,7 +123,7 @@ function isPostgresFamily(family: string): boolean {
 export const postgresForceSsl = resourcePolicy({
     name: "paved-rds-postgres-force-ssl",
     description: "PostgreSQL parameter groups set rds.force_ssl=1, so no client can connect without TLS; PostgreSQL instances use such a group unless the engine (15+) defaults to it.",
-    rationale: "Seeds: TLS verification disabled; the server must refuse plaintext connections, whatever the client asks for.",
+    rationale: "Users' failure write-ups: TLS verification disabled; the server must refuse plaintext connections, whatever the client asks for.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Add { name: \"rds.force_ssl\", value: \"1\" } to the parameter group's parameters and set the instance's parameterGroupName to it; " +
@@ -223,6 +223,7 @@ export const finalSnapshot = resourcePolicy({
 // separate policy name because one policy is either per-resource or per-stack.
 export const clusterMultiAz = stackPolicy({
     name: "paved-rds-cluster-multi-az",
+    types: [RDS_CLUSTER, RDS_CLUSTER_INSTANCE],
     description: "Production Aurora clusters are Multi-AZ: at least minInstances ClusterInstances, in distinct AZs when AZs are set; " +
         "Multi-AZ DB clusters (dbClusterInstanceClass) qualify as they are (mandatory in prod, advisory in staging).",
     rationale: "An Aurora cluster with one instance has no reader to fail over to.",

@@ -128,7 +128,7 @@ const TYPES = [SG, DEFAULT_SG, SG_RULE, SG_INGRESS_RULE];
 export const noPublicSensitivePorts = resourcePolicy({
     name: "paved-sg-no-public-sensitive-ports",
     description: "Security groups must not open SSH, RDP, database or cache ports, or all traffic, to 0.0.0.0/0 or ::/0.",
-    rationale: "Seeds: SSH 22 and Postgres/Redis ports reachable from anywhere get brute-forced within hours.",
+    rationale: "Users' failure write-ups: SSH 22 and Postgres/Redis ports reachable from anywhere get brute-forced within hours.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove the internet-wide rule. Reach instances with SSM Session Manager instead of SSH/RDP, " +
@@ -181,7 +181,7 @@ function rangeWithin(ing: Ingress, allowed: ReadonlySet<number>): boolean {
 export const publicIngressWebOnly = resourcePolicy({
     name: "paved-sg-public-ingress-web-only",
     description: "Internet-wide ingress is allowed only on web ports (80/443), i.e. on an internet-facing load balancer's group; app ports (4000, 5173, 3000, ...) stay private.",
-    rationale: "Seed 004: the API (4000) and dev web (5173) ports were open to 0.0.0.0/0, bypassing TLS and the ALB's protections.",
+    rationale: "A user's failure write-up: the API (4000) and dev web (5173) ports were open to 0.0.0.0/0, bypassing TLS and the ALB's protections.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Put the service behind the load balancer and allow its port only from the load balancer's security group " +
@@ -229,6 +229,7 @@ function groupKeysOfRule(r: Res): { keys: string[]; idKnown: boolean } {
 
 export const publicWebOnLbOnly = stackPolicy({
     name: "paved-sg-public-web-on-lb-only",
+    types: [...TYPES, ...LOAD_BALANCERS],
     description: "Ports 80/443 may be open to 0.0.0.0/0 or ::/0 only on a security group attached to an internet-facing application load balancer " +
         "(aws:lb / aws:alb LoadBalancer, internal not true); anywhere else they expose an instance or task directly, bypassing the ALB's TLS policy, HSTS and header checks.",
     rationale: "Web ports open straight onto an instance or task skip the ALB's TLS policy, HSTS and invalid-header checks.",

@@ -23,7 +23,7 @@ export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 export const noSecretsInEcsEnvironment = resourcePolicy({
     name: "paved-no-secrets-in-ecs-environment",
     description: "ECS container definitions must not carry secrets in `environment` (or command/entryPoint); secrets come from `secrets` valueFrom.",
-    rationale: "Seeds: JWT secrets, DB passwords and API keys in env files end up in task definitions readable by anyone with ecs:Describe*.",
+    rationale: "Users' failure write-ups: JWT secrets, DB passwords and API keys in env files end up in task definitions readable by anyone with ecs:Describe*.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Store the value in Secrets Manager (or an SSM SecureString) and reference it from the container's `secrets` list " +
@@ -124,7 +124,7 @@ export const noSecretsInUserData = resourcePolicy({
 export const noStaticProviderCredentials = resourcePolicy({
     name: "paved-no-static-provider-credentials",
     description: "The AWS provider must not be configured with a static accessKey/secretKey (they end up in state and in config files).",
-    rationale: "Seeds: AWS keys committed in config; static keys leak into state and never rotate.",
+    rationale: "Users' failure write-ups: AWS keys committed in config; static keys leak into state and never rotate.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove aws:accessKey/aws:secretKey (and provider accessKey/secretKey). Use an AWS profile, SSO, " +

@@ -79,6 +79,7 @@ const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "
 
 export const s3PublicAccessBlock = stackPolicy({
     name: "paved-s3-public-access-block",
+    types: [...BUCKETS, PUBLIC_ACCESS_BLOCK],
     description: "Every S3 bucket has a BucketPublicAccessBlock with all four flags true.",
     rationale: "The bucket-level safety net against public buckets: a later ACL or policy mistake cannot make the bucket public.",
     severity: "high",
@@ -121,6 +122,7 @@ function describeAlgorithm(a: unknown): string {
 
 export const s3Encryption = stackPolicy({
     name: "paved-s3-encryption",
+    types: [...BUCKETS, ...SSE_CONFIGS],
     description: "Every S3 bucket has default server-side encryption configured (optionally KMS), as a BucketServerSideEncryptionConfiguration or the bucket's inline serverSideEncryptionConfiguration.",
     rationale: "Explicit default encryption, with a key the stack controls when requireKms is on; objects written by any client are encrypted.",
     severity: "high",
@@ -284,6 +286,7 @@ function tlsGap(doc: any, name: string): string | undefined {
 
 export const s3TlsOnly = stackPolicy({
     name: "paved-s3-tls-only",
+    types: [...BUCKETS, BUCKET_POLICY],
     description: "Every S3 bucket (and every bucket policy in the stack, also for buckets defined elsewhere) denies requests without TLS: a Deny for every principal, every S3 action, " +
         "on the bucket ARN and bucket/*, conditioned only on aws:SecureTransport = false. Exactly one policy per bucket.",
     rationale: "Requests over plain HTTP expose data and presigned credentials; a Deny that misses a principal, an action, the bucket or its objects leaves that path open. " +

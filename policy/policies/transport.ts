@@ -137,7 +137,7 @@ export function parseHsts(value: string): { maxAge?: number; includeSubDomains: 
 export const hsts = resourcePolicy({
     name: "paved-alb-hsts",
     description: "HTTPS listeners inject Strict-Transport-Security (routingHttpResponseStrictTransportSecurityHeaderValue) with a long max-age and includeSubDomains.",
-    rationale: "Seeds: HSTS switched off; injecting at the listener covers every route, including errors the app never sees.",
+    rationale: "Users' failure write-ups: HSTS switched off; injecting at the listener covers every route, including errors the app never sees.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "On the HTTPS listener set routingHttpResponseStrictTransportSecurityHeaderValue: \"max-age=31536000; includeSubDomains\" " +
