@@ -340,7 +340,8 @@ export const s3TlsOnly = stackPolicy({
             if (g.sources.length > 1) {
                 const names = g.sources.map(s => s.holder === g.bucket ? `the inline policy of bucket '${s.holder.name}'` : `BucketPolicy '${s.holder.name}'`);
                 for (const s of g.sources) {
-                    report(`${joinWords(names)} all set the policy of ${what}; AWS keeps only the last one written, so statements silently disappear. Merge them into one BucketPolicy.`, s.holder.urn);
+                    const text = joinWords(names);
+                    report(`${text.charAt(0).toUpperCase()}${text.slice(1)} ${g.sources.length === 2 ? "both" : "all"} set the policy of ${what}; AWS keeps only the last one written, so statements silently disappear. Merge them into one BucketPolicy.`, s.holder.urn);
                 }
             }
             if (g.name === undefined) {
