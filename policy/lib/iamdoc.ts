@@ -138,6 +138,9 @@ const S3_ACTION_PROBES = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:D
 
 /** True when the action pattern matches every S3 action ("s3:*", "*", "s3:*", "S3:*"). */
 export function matchesEveryS3Action(pattern: unknown): boolean {
+    if (pattern === "*" || pattern === "s3:*") {
+        return true;
+    }
     return isKnownString(pattern) && S3_ACTION_PROBES.every(a => globMatch(pattern, a, true));
 }
 

@@ -180,6 +180,9 @@ export const imdsv2 = stackPolicy({
         "containers get credentials from their task role, not the host's metadata.",
     types: [INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, ASG, CAPACITY_PROVIDER],
     validate(resources, _config, report) {
+        if (!resources.some(r => EC2_TYPES.includes(r.type))) {
+            return;
+        }
         const idx = new Ec2Index(resources);
         for (const r of resources) {
             if (!EC2_TYPES.includes(r.type)) {
@@ -324,6 +327,9 @@ export const ebsEncrypted = stackPolicy({
         "blockDeviceMappings entry for the root device on launch templates; or add aws.ebs.EncryptionByDefault { enabled: true } to the stack.",
     types: [EBS_VOLUME, INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, EBS_ENCRYPTION_BY_DEFAULT],
     validate(resources, _config, report) {
+        if (!resources.some(r => r.type === EBS_VOLUME || EC2_TYPES.includes(r.type))) {
+            return;
+        }
         const idx = new Ec2Index(resources);
         if (idx.encryptionByDefault !== false) {
             return; // AWS encrypts every new volume in the account and region (or we cannot tell yet)

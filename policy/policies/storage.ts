@@ -228,14 +228,20 @@ function tlsShape(st: Statement, name: string): TlsStatementShape | undefined {
     if (!secure) {
         return undefined;
     }
-    const probes = bucketProbes(name);
-    const anyPartition = (targets: string[][]) => targets.some(t => covers(st.resource, st.notResource, t));
+    // Fast path for the usual literal ARNs; wildcard patterns and NotResource go through the probes.
+    const literal = (suffix: string) => st.notResource === undefined && st.resource.some(p => p === "*" ||
+        (isKnownString(p) && p.endsWith(suffix) && PARTITIONS.includes(p.slice(4, p.length - suffix.length)) && p.startsWith("arn:")));
+    let probes: ReturnType<typeof bucketProbes> | undefined;
+    const anyPartition = (pick: (p: ReturnType<typeof bucketProbes>) => string[][]) => {
+        probes ??= bucketProbes(name);
+        return pick(probes).some(t => covers(st.resource, st.notResource, t));
+    };
     return {
         label: statementLabel(st),
         allPrincipals: st.notPrincipal === undefined && isPublicPrincipal(st.principal) && !isPartialPrincipalList(st.principal),
         allActions: st.notAction !== undefined ? !st.notAction.some(matchesAnyS3Action) : st.action.some(matchesEveryS3Action),
-        coversBucket: anyPartition(probes.bucket.map(b => [b])),
-        coversObjects: anyPartition(probes.objects),
+        coversBucket: literal(`:s3:::${name}`) || anyPartition(p => p.bucket.map(b => [b])),
+        coversObjects: literal(`:s3:::${name}/*`) || anyPartition(p => p.objects),
         narrowedBy,
     };
 }
