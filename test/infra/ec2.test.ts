@@ -217,9 +217,12 @@ describe("infra/ec2: compute=ec2", function () {
         const p = await ec2Plan("prod");
         const rs = JSON.parse(JSON.stringify(p.resources));
         const lt = rs.find((r: any) => r.type === LT);
-        lt.inputs.metadataOptions.httpTokens = "optional";
-        lt.inputs.networkInterfaces[0].associatePublicIpAddress = "true";
-        lt.inputs.blockDeviceMappings[0].ebs.encrypted = "false";
+        // The EC2 policies are stack policies (they correlate templates, groups and subnets), so they judge outputs: change both.
+        for (const props of [lt.inputs, lt.outputs]) {
+            props.metadataOptions.httpTokens = "optional";
+            props.networkInterfaces[0].associatePublicIpAddress = "true";
+            props.blockDeviceMappings[0].ebs.encrypted = "false";
+        }
         const findings = await evaluateResources(rs, { config: loadPolicyConfig(path.join(REPO_ROOT, "policy", "config", "prod.json")) });
         const got = new Set(findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => f.policy));
         for (const policy of ["paved-ec2-imdsv2", "paved-ec2-no-public-ip", "paved-ebs-encrypted"]) assert.ok(got.has(policy), policy);
