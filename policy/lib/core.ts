@@ -39,8 +39,8 @@ export type Config = Record<string, any>;
 export interface PavedPolicyMeta {
     name: string;
     description: string;
-    /** Why the policy exists (the risk it prevents); shown in the generated policy reference. */
-    rationale: string;
+    /** Why the policy exists (the risk it prevents); shown in the generated policy reference (every pack policy has one: test/policy/docs.test.ts). */
+    rationale?: string;
     severity: Severity;
     /** Secure default; stacks may relax it in policy/config/<stack>.json. */
     enforcementLevel: EnforcementLevel;
