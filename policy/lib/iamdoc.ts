@@ -84,22 +84,36 @@ export function containsUnknown(v: unknown): boolean {
     return false;
 }
 
-const globCache = new Map<string, RegExp>();
-
-/** IAM wildcard matching: `*` any run of characters (colons and slashes included), `?` one character. Case-sensitive unless asked. */
+/**
+ * IAM wildcard matching: `*` any run of characters (colons and slashes included), `?` one character.
+ * Case-sensitive unless asked. The classic greedy matcher that backtracks only to the last `*`:
+ * O(pattern × value) in the worst case and no regular expressions built from user input.
+ */
 export function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
-    const key = `${ignoreCase ? "i" : "s"}${pattern}`;
-    let re = globCache.get(key);
-    if (!re) {
-        // Collapsing runs of * keeps the regex linear.
-        const body = pattern.replace(/\*+/g, "*").split("").map(c => c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join("");
-        re = new RegExp(`^${body}$`, ignoreCase ? "is" : "s");
-        if (globCache.size > 10_000) {
-            globCache.clear();
+    const p = ignoreCase ? pattern.toLowerCase() : pattern;
+    const v = ignoreCase ? value.toLowerCase() : value;
+    let pi = 0;
+    let vi = 0;
+    let star = -1;
+    let mark = 0;
+    while (vi < v.length) {
+        if (pi < p.length && (p[pi] === "?" || (p[pi] !== "*" && p[pi] === v[vi]))) {
+            pi++;
+            vi++;
+        } else if (pi < p.length && p[pi] === "*") {
+            star = pi++;
+            mark = vi;
+        } else if (star >= 0) {
+            pi = star + 1;
+            vi = ++mark;
+        } else {
+            return false;
         }
-        globCache.set(key, re);
     }
-    return re.test(value);
+    while (pi < p.length && p[pi] === "*") {
+        pi++;
+    }
+    return pi === p.length;
 }
 
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-eusc"];
