@@ -39,6 +39,8 @@ export type Config = Record<string, any>;
 export interface PavedPolicyMeta {
     name: string;
     description: string;
+    /** Why the policy exists (the risk it prevents); shown in the generated policy reference (every pack policy has one: test/policy/docs.test.ts). */
+    rationale?: string;
     severity: Severity;
     /** Secure default; stacks may relax it in policy/config/<stack>.json. */
     enforcementLevel: EnforcementLevel;
@@ -56,6 +58,8 @@ export interface ResourceSpec extends PavedPolicyMeta {
 }
 
 export interface StackSpec extends PavedPolicyMeta {
+    /** The resource types the stack policy correlates (documentation only: a stack policy sees every resource). */
+    types?: string[];
     validate(resources: Res[], config: Config, report: (message: string, urn?: string) => void): void;
 }
 
@@ -63,6 +67,10 @@ export interface StackSpec extends PavedPolicyMeta {
 export interface PavedExtras {
     /** Type tokens a resource policy applies to (for docs and the evaluator's fast path). */
     pavedTypes?: string[];
+    /** Why the policy exists, for the generated policy reference (ignored by the engine). */
+    pavedRationale?: string;
+    /** Config properties the policy itself defines (exemptions excluded), for the reference. */
+    pavedConfig?: Record<string, PolicyConfigJSONSchema>;
     /** Evaluator hint: findings of this policy are the exemption report itself. */
     pavedExemptionReport?: boolean;
 }
@@ -141,7 +149,7 @@ export function resourcePolicy(spec: ResourceSpec): PavedResourcePolicy {
             }
         });
     };
-    return { ...policyMetadata(spec, configSchema), validateResource, pavedTypes: spec.types };
+    return { ...policyMetadata(spec, configSchema), validateResource, pavedTypes: spec.types, pavedRationale: spec.rationale, pavedConfig: spec.config ?? {} };
 }
 
 export function stackPolicy(spec: StackSpec, extras: PavedExtras = {}): PavedStackPolicy {
@@ -167,7 +175,7 @@ export function stackPolicy(spec: StackSpec, extras: PavedExtras = {}): PavedSta
             }
         });
     };
-    return { ...policyMetadata(spec, configSchema), validateStack, ...extras };
+    return { ...policyMetadata(spec, configSchema), validateStack, pavedTypes: spec.types, pavedRationale: spec.rationale, pavedConfig: spec.config ?? {}, ...extras };
 }
 
 /** What the engine shows for every policy: the same fields for resource and stack policies. */

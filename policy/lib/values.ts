@@ -123,3 +123,21 @@ export function asInt(v: unknown): number | undefined {
     }
     return undefined;
 }
+
+/** "a", "a and b", "a, b and c": lists in messages read as sentences. */
+export function joinWords(items: readonly string[]): string {
+    if (items.length <= 1) {
+        return items.join("");
+    }
+    return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** The indefinite article for a noun phrase ("an AWS access key id", "a JSON Web Token"). */
+export function withArticle(phrase: string): string {
+    // Initialisms read letter by letter: "an AWS ...", "an SSH ...", but "a URL ..." / "a JSON ...".
+    const first = phrase.split(/[\s-]/)[0];
+    const vowelSound = /^[A-Z]{2,}$/.test(first)
+        ? /^[AEFHILMNORSX]/.test(first) && !/^(URL|UTF)/.test(first)
+        : /^[aeiou]/i.test(phrase) && !/^(uni|use|usu|one)/i.test(phrase);
+    return `${vowelSound ? "an" : "a"} ${phrase}`;
+}

@@ -17,6 +17,7 @@ function isReplica(r: Res): boolean {
 export const storageEncrypted = resourcePolicy({
     name: "paved-rds-storage-encrypted",
     description: "RDS instances and Aurora clusters encrypt storage at rest (optionally with a customer-managed KMS key).",
+    rationale: "Data at rest and snapshots must be unreadable without KMS access.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Set storageEncrypted: true (and kmsKeyId to a customer-managed key when requireCustomerManagedKey is on). " +
@@ -39,12 +40,12 @@ export const storageEncrypted = resourcePolicy({
             return;
         }
         if (!isTrue(enc)) {
-            report("storageEncrypted is not true.");
+            report(`Database '${r.name}' does not encrypt its storage (storageEncrypted is not true).`);
             return;
         }
         const key = r.props.kmsKeyId;
         if (config.requireCustomerManagedKey && !isUnknown(key) && (!isKnownString(key) || key === "")) {
-            report("storage is encrypted with the AWS-managed key; set kmsKeyId to a customer-managed KMS key.");
+            report(`Database '${r.name}' encrypts storage with the AWS-managed key; set kmsKeyId to a customer-managed KMS key.`);
         }
     },
 });
@@ -52,6 +53,7 @@ export const storageEncrypted = resourcePolicy({
 export const backupRetention = resourcePolicy({
     name: "paved-rds-backup-retention",
     description: "Automated backups are kept for at least minRetentionDays (default 30).",
+    rationale: "Corruption is often noticed weeks later.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set backupRetentionPeriod to at least the configured minimum (max 35 days; use AWS Backup for longer).",
@@ -73,9 +75,9 @@ export const backupRetention = resourcePolicy({
         const days = asInt(v);
         const min: number = config.minRetentionDays;
         if (days === undefined) {
-            report(`backupRetentionPeriod is not set (AWS default is 1-7 days); set it to at least ${min}.`);
+            report(`Database '${r.name}' does not set backupRetentionPeriod (the AWS default is 1 to 7 days); set it to at least ${min}.`);
         } else if (days < min) {
-            report(`backupRetentionPeriod is ${days} days; the minimum is ${min}.`);
+            report(`Database '${r.name}' has backupRetentionPeriod ${days} days; the minimum is ${min}.`);
         }
     },
 });
@@ -83,13 +85,14 @@ export const backupRetention = resourcePolicy({
 export const notPublic = resourcePolicy({
     name: "paved-rds-not-public",
     description: "Databases are never publicly accessible.",
+    rationale: "A public endpoint exposes PostgreSQL to the internet's scanners.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Set publiclyAccessible: false and keep the database in private subnets; connect from the app's security group, or for admin use SSM port forwarding.",
     types: [RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
     validate(r, _config, report) {
         if (isTrue(r.props.publiclyAccessible)) {
-            report("publiclyAccessible is true.");
+            report(`Database '${r.name}' is reachable from the internet (publiclyAccessible is true).`);
         }
     },
 });
@@ -97,6 +100,7 @@ export const notPublic = resourcePolicy({
 export const inSubnetGroup = resourcePolicy({
     name: "paved-rds-in-subnet-group",
     description: "Databases are placed in an explicit DB subnet group (private subnets), not the default VPC.",
+    rationale: "Without a subnet group the database lands in the default VPC.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Create an aws.rds.SubnetGroup over the VPC's private subnets and set dbSubnetGroupName.",
@@ -107,7 +111,7 @@ export const inSubnetGroup = resourcePolicy({
             return;
         }
         if (!isKnownString(v) || v === "" || v === "default") {
-            report("dbSubnetGroupName is not set, so the database lands in the default VPC's subnets.");
+            report(`Database '${r.name}' does not set dbSubnetGroupName, so it lands in the default VPC's subnets.`);
         }
     },
 });
@@ -119,6 +123,7 @@ function isPostgresFamily(family: string): boolean {
 export const postgresForceSsl = resourcePolicy({
     name: "paved-rds-postgres-force-ssl",
     description: "PostgreSQL parameter groups set rds.force_ssl=1, so no client can connect without TLS; PostgreSQL instances use such a group unless the engine (15+) defaults to it.",
+    rationale: "Users' failure write-ups: TLS verification disabled; the server must refuse plaintext connections, whatever the client asks for.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Add { name: \"rds.force_ssl\", value: \"1\" } to the parameter group's parameters and set the instance's parameterGroupName to it; " +
@@ -136,7 +141,7 @@ export const postgresForceSsl = resourcePolicy({
             const major = isKnownString(version) ? asInt(version.split(".")[0]) : undefined;
             // Engines before 15 ship rds.force_ssl=0 in the default group.
             if (usesDefault && major !== undefined && major < 15) {
-                report(`PostgreSQL ${version} with the default parameter group accepts non-TLS connections; use a parameter group with rds.force_ssl=1.`);
+                report(`Database '${r.name}' runs PostgreSQL ${version} with the default parameter group, which accepts non-TLS connections; use a parameter group with rds.force_ssl=1.`);
             }
             return;
         }
@@ -153,7 +158,7 @@ export const postgresForceSsl = resourcePolicy({
             return;
         }
         if (!forceSsl || String(forceSsl.value) !== "1") {
-            report(`PostgreSQL parameter group (${family}) does not set rds.force_ssl=1.`);
+            report(`PostgreSQL parameter group '${r.name}' (${family}) does not set rds.force_ssl=1, so clients may connect without TLS.`);
         }
     },
 });
@@ -161,6 +166,7 @@ export const postgresForceSsl = resourcePolicy({
 export const multiAz = resourcePolicy({
     name: "paved-rds-multi-az",
     description: "Production databases are Multi-AZ (mandatory in prod, advisory in staging).",
+    rationale: "A single-AZ outage takes the database down.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set multiAz: true on the instance (Aurora clusters are checked by paved-rds-cluster-multi-az).",
@@ -168,7 +174,7 @@ export const multiAz = resourcePolicy({
     validate(r, _config, report) {
         const v = r.props.multiAz;
         if (isKnownNotTrue(v) && !isReplica(r)) {
-            report("multiAz is not true: one AZ outage takes the database down.");
+            report(`Database '${r.name}' is single-AZ (multiAz is not true): one AZ outage takes it down.`);
         }
     },
 });
@@ -176,6 +182,7 @@ export const multiAz = resourcePolicy({
 export const deletionProtection = resourcePolicy({
     name: "paved-rds-deletion-protection",
     description: "Databases have deletion protection on (mandatory in prod, advisory in staging).",
+    rationale: "A bad refactor must not delete the database.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set deletionProtection: true (turn it off deliberately, in a separate update, before deleting).",
@@ -183,7 +190,7 @@ export const deletionProtection = resourcePolicy({
     validate(r, _config, report) {
         const v = r.props.deletionProtection;
         if (isKnownNotTrue(v)) {
-            report("deletionProtection is not true.");
+            report(`Database '${r.name}' can be deleted by one mistaken update (deletionProtection is not true).`);
         }
     },
 });
@@ -191,6 +198,7 @@ export const deletionProtection = resourcePolicy({
 export const finalSnapshot = resourcePolicy({
     name: "paved-rds-final-snapshot",
     description: "Deleting a database takes a final snapshot (mandatory in prod, advisory in staging).",
+    rationale: "Deleting without a snapshot loses the data for good.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set skipFinalSnapshot: false and finalSnapshotIdentifier: \"<name>-final\".",
@@ -202,9 +210,9 @@ export const finalSnapshot = resourcePolicy({
             return;
         }
         if (isTrue(skip)) {
-            report("skipFinalSnapshot is true: deleting the database loses its data.");
+            report(`Database '${r.name}' sets skipFinalSnapshot true: deleting it loses its data.`);
         } else if (!isKnownString(id) || id === "") {
-            report("finalSnapshotIdentifier is not set, so deletion fails or, if skipped later, loses data.");
+            report(`Database '${r.name}' does not set finalSnapshotIdentifier, so deletion fails or, if the snapshot is skipped later, loses data.`);
         }
     },
 });
@@ -215,8 +223,10 @@ export const finalSnapshot = resourcePolicy({
 // separate policy name because one policy is either per-resource or per-stack.
 export const clusterMultiAz = stackPolicy({
     name: "paved-rds-cluster-multi-az",
+    types: [RDS_CLUSTER, RDS_CLUSTER_INSTANCE],
     description: "Production Aurora clusters are Multi-AZ: at least minInstances ClusterInstances, in distinct AZs when AZs are set; " +
         "Multi-AZ DB clusters (dbClusterInstanceClass) qualify as they are (mandatory in prod, advisory in staging).",
+    rationale: "An Aurora cluster with one instance has no reader to fail over to.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Add a second aws.rds.ClusterInstance with clusterIdentifier: cluster.id (a reader Aurora promotes on failure), " +

@@ -5,6 +5,7 @@ import { appliedExemptions, configuredExemptions, expiryInstant, isExpired } fro
 export const exemptionsNotExpired = stackPolicy({
     name: "paved-exemptions-not-expired",
     description: "Every exemption in the stack's policy config is well-formed and not past its expiry date.",
+    rationale: "Exemptions are temporary by design; expiry forces a new review.",
     severity: "high",
     enforcementLevel: "mandatory",
     exemptible: false,
@@ -24,6 +25,7 @@ export const exemptionsNotExpired = stackPolicy({
 export const exemptionsReport = stackPolicy({
     name: "paved-exemptions-report",
     description: "Lists every finding suppressed by a current exemption, so exemptions stay visible on every preview and update.",
+    rationale: "Every exemption stays visible on every preview and update.",
     severity: "low",
     enforcementLevel: "advisory",
     exemptible: false,

@@ -1,5 +1,6 @@
 // IAM, ECR and KMS hygiene.
 import { resourcePolicy } from "../lib/core";
+import { containsUnknown, matchesEveryAction, matchesEveryResource, Statement, statementLabel, statementsOf } from "../lib/iamdoc";
 import { asArray, isKnownString, isUnknown, parseJsonInput, isKnownNotTrue } from "../lib/values";
 
 const POLICY_DOC_TYPES = [
@@ -10,29 +11,30 @@ const POLICY_DOC_TYPES = [
 ];
 const ROLE = "aws:iam/role:Role";
 
-function asList(v: any): any[] {
-    return Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+/** Statements that allow every action on every resource: full admin, whatever wildcard spelling or NotAction/NotResource form. */
+function adminStatements(doc: any): Statement[] {
+    return statementsOf(doc).filter(s => {
+        if (s.effect !== "Allow" || containsUnknown(s.action) || containsUnknown(s.resource)) {
+            return false;
+        }
+        // NotAction/NotResource with Allow grant everything except what they list.
+        const everyAction = s.notAction !== undefined ? s.notAction.length === 0 : s.action.some(matchesEveryAction);
+        const everyResource = s.notResource !== undefined ? s.notResource.length === 0 : s.resource.some(matchesEveryResource);
+        // A condition does not make admin less admin (peers flag it regardless, and so do we).
+        return everyAction && everyResource;
+    });
 }
 
-function adminStatements(doc: any): string[] {
-    const out: string[] = [];
-    const st = doc && typeof doc === "object" ? asList(doc.Statement ?? doc.statement ?? doc.statements) : [];
-    st.forEach((s, i) => {
-        if (!s || (s.Effect ?? s.effect) !== "Allow") {
-            return;
-        }
-        const actions = asList(s.Action ?? s.action ?? s.actions);
-        const resources = asList(s.Resource ?? s.resource ?? s.resources);
-        if (actions.some(a => a === "*" || a === "*:*") && resources.some(r => r === "*")) {
-            out.push(String(s.Sid ?? i));
-        }
-    });
-    return out;
+function describePatterns(s: Statement): string {
+    const actions = s.notAction !== undefined ? "every action" : `Action ${s.action.filter(matchesEveryAction).map(a => `"${a}"`).join(", ")}`;
+    const resources = s.notResource !== undefined ? "every resource" : `Resource ${s.resource.filter(matchesEveryResource).map(r => `"${r}"`).join(", ")}`;
+    return `${actions} on ${resources}`;
 }
 
 export const noWildcardAdmin = resourcePolicy({
     name: "paved-iam-no-wildcard-admin",
-    description: "No IAM policy statement allows Action \"*\" on Resource \"*\" (full admin).",
+    description: "No IAM policy statement allows every action on every resource (full admin): Action \"*\" / \"*:*\" on Resource \"*\" or any pattern that matches every ARN (\"arn:*\", \"arn:aws:*:*:*:*\", ...).",
+    rationale: "Full admin for a workload turns any bug into account takeover.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "List the specific actions and resource ARNs the workload needs (least privilege); use IAM Access Analyzer policy generation from CloudTrail.",
@@ -40,17 +42,19 @@ export const noWildcardAdmin = resourcePolicy({
     validate(r, _config, report) {
         const docs: Array<{ where: string; doc: unknown }> = [];
         if (r.type === ROLE) {
-            asArray(r.props.inlinePolicies).forEach((p, i) => docs.push({ where: `inlinePolicies[${i}]`, doc: p?.policy }));
+            asArray(r.props.inlinePolicies).forEach((p, i) => docs.push({
+                where: `Role '${r.name}' inline policy ${isKnownString(p?.name) ? `'${p.name}' ` : ""}(inlinePolicies[${i}])`, doc: p?.policy,
+            }));
         } else {
-            docs.push({ where: "policy", doc: r.props.policy });
+            docs.push({ where: `Policy '${r.name}'`, doc: r.props.policy });
         }
         for (const { where, doc } of docs) {
             const parsed = parseJsonInput(doc);
             if (!parsed.known) {
                 continue;
             }
-            for (const sid of adminStatements(parsed.value)) {
-                report(`${where} statement ${sid} allows Action "*" on Resource "*".`);
+            for (const st of adminStatements(parsed.value)) {
+                report(`${where}: ${statementLabel(st)} allows ${describePatterns(st)}, which is full admin (Action "*" on Resource "*").`);
             }
         }
     },
@@ -59,6 +63,7 @@ export const noWildcardAdmin = resourcePolicy({
 export const noAdminAttachment = resourcePolicy({
     name: "paved-iam-no-admin-attachment",
     description: "The AdministratorAccess managed policy (or another configured forbidden policy) is never attached.",
+    rationale: "AdministratorAccess gives the workload full admin: any bug or stolen credential becomes an account takeover.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Attach a least-privilege customer-managed policy instead; humans get admin through SSO permission sets, not program-managed attachments.",
@@ -86,7 +91,7 @@ export const noAdminAttachment = resourcePolicy({
             }
             const m = /^arn:[a-z-]+:iam::aws:policy\/(?:[^/]+\/)*([^/]+)$/.exec(arn);
             if (m && forbidden.has(m[1])) {
-                report(`attaches ${arn}.`);
+                report(`${r.type === ROLE ? `Role '${r.name}' lists` : `Attachment '${r.name}' attaches`} the managed policy ${arn}, which is on the forbidden list (${m[1]}).`);
             }
         }
     },
@@ -97,6 +102,7 @@ const ECR = "aws:ecr/repository:Repository";
 export const ecrScanOnPush = resourcePolicy({
     name: "paved-ecr-scan-on-push",
     description: "ECR repositories scan images on push.",
+    rationale: "Known CVEs are caught before deployment.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set imageScanningConfiguration: { scanOnPush: true } (or enable registry-level enhanced scanning).",
@@ -104,7 +110,7 @@ export const ecrScanOnPush = resourcePolicy({
     validate(r, _config, report) {
         const v = r.props.imageScanningConfiguration?.scanOnPush;
         if (isKnownNotTrue(v)) {
-            report("imageScanningConfiguration.scanOnPush is not true.");
+            report(`ECR repository '${r.name}' does not scan images on push (imageScanningConfiguration.scanOnPush is ${v === undefined ? "not set" : String(v)}).`);
         }
     },
 });
@@ -112,6 +118,7 @@ export const ecrScanOnPush = resourcePolicy({
 export const ecrImmutableTags = resourcePolicy({
     name: "paved-ecr-immutable-tags",
     description: "ECR repositories have immutable tags, so a deployed tag always means the same image.",
+    rationale: "A tag must always mean the same image (rollbacks, audits).",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set imageTagMutability: \"IMMUTABLE\" and tag images with the git SHA or image digest.",
@@ -119,7 +126,7 @@ export const ecrImmutableTags = resourcePolicy({
     validate(r, _config, report) {
         const v = r.props.imageTagMutability;
         if (!isUnknown(v) && v !== "IMMUTABLE" && v !== "IMMUTABLE_WITH_EXCLUSION") {
-            report(`imageTagMutability is ${v === undefined ? "not set (MUTABLE)" : `'${v}'`}.`);
+            report(`ECR repository '${r.name}' has mutable tags: imageTagMutability is ${v === undefined ? "not set (MUTABLE)" : `'${v}'`}.`);
         }
     },
 });
@@ -127,6 +134,7 @@ export const ecrImmutableTags = resourcePolicy({
 export const kmsRotation = resourcePolicy({
     name: "paved-kms-key-rotation",
     description: "Symmetric KMS keys have automatic rotation enabled.",
+    rationale: "Limits the value of a leaked key version.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set enableKeyRotation: true (optionally rotationPeriodInDays).",
@@ -141,7 +149,7 @@ export const kmsRotation = resourcePolicy({
         }
         const v = r.props.enableKeyRotation;
         if (isKnownNotTrue(v)) {
-            report("enableKeyRotation is not true.");
+            report(`KMS key '${r.name}' does not rotate automatically (enableKeyRotation is ${v === undefined ? "not set" : String(v)}).`);
         }
     },
 });

@@ -1,7 +1,7 @@
 // Network ingress: nothing but web traffic may come from the whole internet,
 // and web traffic only to an internet-facing load balancer.
 import { Config, Res, resourcePolicy, stackPolicy } from "../lib/core";
-import { asArray, asInt, isKnownString, isTrue, isUnknown } from "../lib/values";
+import { asArray, asInt, isKnownString, isTrue, isUnknown, joinWords } from "../lib/values";
 import { LOAD_BALANCERS } from "./transport";
 
 export const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -102,6 +102,15 @@ function describe(ing: Ingress): string {
     return `${ing.where}: ${ing.protocol === "all" ? "all traffic" : `${ing.protocol} ${ports}`} from ${ing.publicCidrs.join(", ")}`;
 }
 
+/** The resource holding the rule and, for a separate rule resource, the group it opens. */
+function holderOf(r: Res): string {
+    if (r.type === SG || r.type === DEFAULT_SG) {
+        return `security group '${r.name}'`;
+    }
+    const g = r.props.securityGroupId;
+    return `rule '${r.name}'${isKnownString(g) && !isUnknown(g) ? ` of security group ${g}` : ""}`;
+}
+
 function sensitiveHits(ing: Ingress, sensitive: number[]): number[] {
     if (isIcmp(ing.protocol)) {
         return [];
@@ -119,6 +128,7 @@ const TYPES = [SG, DEFAULT_SG, SG_RULE, SG_INGRESS_RULE];
 export const noPublicSensitivePorts = resourcePolicy({
     name: "paved-sg-no-public-sensitive-ports",
     description: "Security groups must not open SSH, RDP, database or cache ports, or all traffic, to 0.0.0.0/0 or ::/0.",
+    rationale: "Users' failure write-ups: SSH 22 and Postgres/Redis ports reachable from anywhere get brute-forced within hours.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove the internet-wide rule. Reach instances with SSM Session Manager instead of SSH/RDP, " +
@@ -136,12 +146,12 @@ export const noPublicSensitivePorts = resourcePolicy({
         const sensitive: number[] = config.sensitivePorts;
         for (const ing of ingressFrom(r)) {
             if (ing.protocol === "all" || (allPorts(ing) && !isIcmp(ing.protocol))) {
-                report(`${describe(ing)} opens every port to the internet.`);
+                report(`${describe(ing)} opens every port to the internet (${holderOf(r)}).`);
                 continue;
             }
             const hits = sensitiveHits(ing, sensitive);
             if (hits.length > 0) {
-                report(`${describe(ing)} exposes sensitive port(s) ${hits.join(", ")} to the internet.`);
+                report(`${describe(ing)} exposes sensitive port(s) ${hits.join(", ")} to the internet (${holderOf(r)}).`);
             }
         }
     },
@@ -171,6 +181,7 @@ function rangeWithin(ing: Ingress, allowed: ReadonlySet<number>): boolean {
 export const publicIngressWebOnly = resourcePolicy({
     name: "paved-sg-public-ingress-web-only",
     description: "Internet-wide ingress is allowed only on web ports (80/443), i.e. on an internet-facing load balancer's group; app ports (4000, 5173, 3000, ...) stay private.",
+    rationale: "A user's failure write-up: the API (4000) and dev web (5173) ports were open to 0.0.0.0/0, bypassing TLS and the ALB's protections.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Put the service behind the load balancer and allow its port only from the load balancer's security group " +
@@ -198,7 +209,7 @@ export const publicIngressWebOnly = resourcePolicy({
                 continue;
             }
             if (!rangeWithin(ing, allowed)) {
-                report(`${describe(ing)} is open to the internet; only ports ${[...allowed].join(", ")} may be.`);
+                report(`${describe(ing)} is open to the internet (${holderOf(r)}); only ports ${joinWords([...allowed].map(String))} may be.`);
             }
         }
     },
@@ -218,8 +229,10 @@ function groupKeysOfRule(r: Res): { keys: string[]; idKnown: boolean } {
 
 export const publicWebOnLbOnly = stackPolicy({
     name: "paved-sg-public-web-on-lb-only",
+    types: [...TYPES, ...LOAD_BALANCERS],
     description: "Ports 80/443 may be open to 0.0.0.0/0 or ::/0 only on a security group attached to an internet-facing application load balancer " +
         "(aws:lb / aws:alb LoadBalancer, internal not true); anywhere else they expose an instance or task directly, bypassing the ALB's TLS policy, HSTS and header checks.",
+    rationale: "Web ports open straight onto an instance or task skip the ALB's TLS policy, HSTS and invalid-header checks.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove the internet-wide 80/443 rule from this group and let traffic in only from the load balancer's security group " +

@@ -3,7 +3,7 @@
 // name and value shape, and messages say what and where, never the value.
 import { Config, resourcePolicy } from "../lib/core";
 import { classifyPair, isSecretName, mask, scanScript } from "../lib/secrets";
-import { asArray, isKnownString, isUnknown, parseJsonInput, userDataTexts } from "../lib/values";
+import { asArray, isKnownString, isUnknown, joinWords, parseJsonInput, userDataTexts, withArticle } from "../lib/values";
 
 const allowNamesSchema = {
     allowNames: {
@@ -23,6 +23,7 @@ export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 export const noSecretsInEcsEnvironment = resourcePolicy({
     name: "paved-no-secrets-in-ecs-environment",
     description: "ECS container definitions must not carry secrets in `environment` (or command/entryPoint); secrets come from `secrets` valueFrom.",
+    rationale: "Users' failure write-ups: JWT secrets, DB passwords and API keys in env files end up in task definitions readable by anyone with ecs:Describe*.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Store the value in Secrets Manager (or an SSM SecureString) and reference it from the container's `secrets` list " +
@@ -46,13 +47,13 @@ export const noSecretsInEcsEnvironment = resourcePolicy({
                 }
                 const kinds = classifyPair(env.name, env.value, allow);
                 if (kinds.length > 0) {
-                    report(`container '${cname}' environment ${env.name}=${mask(env.value)}: ${kinds.join(", ")}. Move it to \`secrets\` (valueFrom).`);
+                    report(`Task definition '${r.name}': container '${cname}' environment ${env.name}=${mask(env.value)}: ${joinWords(kinds)}. Move it to \`secrets\` (valueFrom).`);
                 }
             }
             for (const field of ["command", "entryPoint"]) {
                 const text = asArray(c[field]).filter(isKnownString).join(" ");
                 for (const hit of scanScript(text, allow)) {
-                    report(`container '${cname}' ${field} contains a ${hit.kind}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
+                    report(`Task definition '${r.name}': container '${cname}' ${field} contains ${withArticle(hit.kind)}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
                 }
             }
         }
@@ -62,6 +63,7 @@ export const noSecretsInEcsEnvironment = resourcePolicy({
 export const noSecretsInLambdaEnvironment = resourcePolicy({
     name: "paved-no-secrets-in-lambda-environment",
     description: "Lambda environment variables must not hold secrets (they are readable by anyone with lambda:GetFunctionConfiguration).",
+    rationale: "Lambda env vars are visible in the console and API.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Put the value in Secrets Manager, pass its ARN in the environment (e.g. JWT_SECRET_ARN) and read it at start-up " +
@@ -80,7 +82,7 @@ export const noSecretsInLambdaEnvironment = resourcePolicy({
             }
             const kinds = classifyPair(name, value, allow);
             if (kinds.length > 0) {
-                report(`environment ${name}=${mask(value)}: ${kinds.join(", ")}.`);
+                report(`Lambda function '${r.name}': environment ${name}=${mask(value)}: ${joinWords(kinds)}.`);
             }
         }
     },
@@ -95,6 +97,7 @@ export const USER_DATA_TYPES = [
 export const noSecretsInUserData = resourcePolicy({
     name: "paved-no-secrets-in-user-data",
     description: "EC2 user data (plain, base64 or gzip+base64) must not contain credentials; it is readable from the instance metadata and the console.",
+    rationale: "User data is readable from instance metadata and the console.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Give the instance an IAM role instead of keys, and fetch other secrets at boot from Secrets Manager/SSM " +
@@ -110,7 +113,7 @@ export const noSecretsInUserData = resourcePolicy({
                     const key = `${hit.kind}|${hit.where}`;
                     if (!seen.has(key)) {
                         seen.add(key);
-                        report(`${field} contains a ${hit.kind}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
+                        report(`${r.type.split(":").pop()} '${r.name}': ${field} contains ${withArticle(hit.kind)}${hit.where !== "value" ? ` (${hit.where})` : ""}.`);
                     }
                 }
             }
@@ -121,6 +124,7 @@ export const noSecretsInUserData = resourcePolicy({
 export const noStaticProviderCredentials = resourcePolicy({
     name: "paved-no-static-provider-credentials",
     description: "The AWS provider must not be configured with a static accessKey/secretKey (they end up in state and in config files).",
+    rationale: "Users' failure write-ups: AWS keys committed in config; static keys leak into state and never rotate.",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove aws:accessKey/aws:secretKey (and provider accessKey/secretKey). Use an AWS profile, SSO, " +
@@ -130,7 +134,7 @@ export const noStaticProviderCredentials = resourcePolicy({
         for (const field of ["accessKey", "secretKey", "token"]) {
             const v = r.props[field];
             if (v !== undefined && v !== null && v !== "" && !isUnknown(v)) {
-                report(`provider sets ${field}=${mask(v)}.`);
+                report(`Provider '${r.name}' sets ${field}=${mask(v)}; static credentials end up in state and config files.`);
             }
         }
     },
@@ -139,6 +143,7 @@ export const noStaticProviderCredentials = resourcePolicy({
 export const rdsManagedPassword = resourcePolicy({
     name: "paved-rds-managed-master-password",
     description: "RDS instances and Aurora clusters use the RDS-managed master password (Secrets Manager), never a password in the program.",
+    rationale: "A program-supplied password lives in config and state; the managed one stays in Secrets Manager and rotates.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Remove password/masterPassword and set manageMasterUserPassword: true; the app reads username/password from the " +
@@ -150,14 +155,14 @@ export const rdsManagedPassword = resourcePolicy({
         for (const field of ["password", "passwordWo", "masterPassword", "masterPasswordWo"]) {
             const v = r.props[field];
             if (v !== undefined && v !== null && v !== "") {
-                report(`${field} is set${isUnknown(v) ? "" : ` (${mask(v)})`}; use manageMasterUserPassword: true instead.`);
+                report(`Database '${r.name}': ${field} is set${isUnknown(v) ? "" : ` (${mask(v)})`}; use manageMasterUserPassword: true instead.`);
             }
         }
         const managed = r.props.manageMasterUserPassword;
         const hasPw = ["password", "passwordWo", "masterPassword", "masterPasswordWo"].some(f => r.props[f] !== undefined && r.props[f] !== null && r.props[f] !== "");
         const isReplica = r.props.replicateSourceDb !== undefined || r.props.snapshotIdentifier !== undefined || r.props.replicationSourceIdentifier !== undefined;
         if (!hasPw && !isReplica && !isUnknown(managed) && managed !== true && r.props.globalClusterIdentifier === undefined) {
-            report("manageMasterUserPassword is not true.");
+            report(`Database '${r.name}' does not use the RDS-managed master password (manageMasterUserPassword is not true).`);
         }
     },
 });
@@ -165,6 +170,7 @@ export const rdsManagedPassword = resourcePolicy({
 export const ssmSecureString = resourcePolicy({
     name: "paved-ssm-secure-string",
     description: "SSM parameters holding secret-like names or values must be SecureString, not String/StringList.",
+    rationale: "String parameters are plaintext to anyone with ssm:GetParameter.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Set type: \"SecureString\" (optionally keyId: <KMS key>) or move the value to Secrets Manager; rotate the exposed value.",
@@ -187,7 +193,7 @@ export const ssmSecureString = resourcePolicy({
             return;
         }
         if (kinds.length > 0) {
-            report(`${type ?? "String"} parameter '${name}'=${mask(value)}: ${kinds.join(", ")}.`);
+            report(`${type ?? "String"} parameter '${name}'=${mask(value)} holds ${joinWords(kinds.map(withArticle))}; make it a SecureString.`);
         }
     },
 });

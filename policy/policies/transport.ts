@@ -1,6 +1,6 @@
 // Transport security at the load balancer: HTTPS only, modern TLS, HSTS.
 import { Config, Res, resourcePolicy } from "../lib/core";
-import { asArray, isKnownString, isTrue, isUnknown, isKnownNotTrue } from "../lib/values";
+import { asArray, asInt, isKnownString, isTrue, isUnknown, isKnownNotTrue, joinWords } from "../lib/values";
 
 // @pulumi/aws exposes the same resources under both aws:lb/* and aws:alb/*.
 export const LISTENERS = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
@@ -11,8 +11,21 @@ function protocolOf(r: Res): string | undefined {
     if (isUnknown(p)) {
         return undefined;
     }
-    // ALB listeners default to HTTP when no protocol is given.
-    return typeof p === "string" ? p.toUpperCase() : "HTTP";
+    if (typeof p === "string" && p !== "") {
+        return p.toUpperCase();
+    }
+    // ALB listeners default to HTTP when no protocol is given; a listener with
+    // neither protocol nor port belongs to a Gateway Load Balancer (GENEVE on 6081).
+    const port = r.props.port;
+    if (port === undefined || port === null || port === "") {
+        return undefined;
+    }
+    return "HTTP";
+}
+
+function listenerLabel(r: Res): string {
+    const port = asInt(r.props.port);
+    return `Listener '${r.name}'${port === undefined ? "" : ` (port ${port})`}`;
 }
 
 function isApplicationLb(r: Res): boolean | undefined {
@@ -25,7 +38,8 @@ function isApplicationLb(r: Res): boolean | undefined {
 
 export const httpsOnly = resourcePolicy({
     name: "paved-alb-https-only",
-    description: "Load balancer HTTP listeners must redirect to HTTPS; nothing may be served over plain HTTP.",
+    description: "Load balancer HTTP listeners (protocol HTTP, or no protocol with a port) must redirect to HTTPS; nothing may be served over plain HTTP. Gateway Load Balancer listeners (no protocol, no port) are not HTTP.",
+    rationale: "Plain HTTP leaks JWTs and session data on every hop.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Serve the app on an HTTPS listener (port 443, ACM certificate) and make the HTTP listener's only default action " +
@@ -46,7 +60,8 @@ export const httpsOnly = resourcePolicy({
         }
         const redirectsToHttps = list.length > 0 && list.every(a => a.type === "redirect" && String(a.redirect?.protocol ?? "").toUpperCase() === "HTTPS");
         if (!redirectsToHttps) {
-            report(`HTTP listener on port ${r.props.port ?? 80} serves traffic (${list.map(a => a.type).join(", ") || "no action"}) instead of redirecting to HTTPS.`);
+            const served = list.map(a => a.type).filter(isKnownString);
+            report(`${listenerLabel(r)} serves plain HTTP (${served.length > 0 ? `default action ${joinWords(served)}` : "no default action"}) instead of redirecting to HTTPS.`);
         }
     },
 });
@@ -73,6 +88,7 @@ export const DEFAULT_TLS_POLICIES = [
 export const tlsPolicy = resourcePolicy({
     name: "paved-alb-tls-policy",
     description: "HTTPS/TLS listeners must use a TLS 1.2+ security policy from the allowlist (the AWS default still allows TLS 1.0).",
+    rationale: "The AWS default policy still negotiates TLS 1.0/1.1.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "Set sslPolicy to \"ELBSecurityPolicy-TLS13-1-2-2021-06\" (TLS 1.3 + 1.2), or another policy in allowedSslPolicies.",
@@ -95,9 +111,9 @@ export const tlsPolicy = resourcePolicy({
             return;
         }
         if (!isKnownString(policy) || policy === "") {
-            report(`${proto} listener has no sslPolicy, so AWS applies ELBSecurityPolicy-2016-08, which allows TLS 1.0/1.1.`);
+            report(`${listenerLabel(r)} is ${proto} without an sslPolicy, so AWS applies ELBSecurityPolicy-2016-08, which allows TLS 1.0/1.1.`);
         } else if (!(config.allowedSslPolicies as string[]).includes(policy)) {
-            report(`${proto} listener uses sslPolicy '${policy}', which is not on the TLS 1.2+ allowlist.`);
+            report(`${listenerLabel(r)} is ${proto} with sslPolicy '${policy}', which is not on the TLS 1.2+ allowlist.`);
         }
     },
 });
@@ -121,6 +137,7 @@ export function parseHsts(value: string): { maxAge?: number; includeSubDomains: 
 export const hsts = resourcePolicy({
     name: "paved-alb-hsts",
     description: "HTTPS listeners inject Strict-Transport-Security (routingHttpResponseStrictTransportSecurityHeaderValue) with a long max-age and includeSubDomains.",
+    rationale: "Users' failure write-ups: HSTS switched off; injecting at the listener covers every route, including errors the app never sees.",
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: "On the HTTPS listener set routingHttpResponseStrictTransportSecurityHeaderValue: \"max-age=31536000; includeSubDomains\" " +
@@ -148,18 +165,18 @@ export const hsts = resourcePolicy({
             return;
         }
         if (!isKnownString(value) || value.trim() === "") {
-            report("HTTPS listener does not set routingHttpResponseStrictTransportSecurityHeaderValue, so browsers are never told to insist on HTTPS.");
+            report(`${listenerLabel(r)} is HTTPS but does not set routingHttpResponseStrictTransportSecurityHeaderValue, so browsers are never told to insist on HTTPS.`);
             return;
         }
         const parsed = parseHsts(value);
         const min: number = config.minMaxAgeSeconds;
         if (parsed.maxAge === undefined) {
-            report(`HSTS header '${value}' has no valid max-age.`);
+            report(`${listenerLabel(r)} sends the HSTS header '${value}', which has no valid max-age.`);
         } else if (parsed.maxAge < min) {
-            report(`HSTS max-age=${parsed.maxAge} is below the required minimum of ${min} seconds.`);
+            report(`${listenerLabel(r)} sends HSTS whose max-age=${parsed.maxAge} is below the required minimum of ${min} seconds.`);
         }
         if (config.requireIncludeSubDomains && !parsed.includeSubDomains) {
-            report(`HSTS header '${value}' lacks includeSubDomains.`);
+            report(`${listenerLabel(r)} sends the HSTS header '${value}', which lacks includeSubDomains.`);
         }
     },
 });
@@ -167,6 +184,7 @@ export const hsts = resourcePolicy({
 export const dropInvalidHeaders = resourcePolicy({
     name: "paved-alb-drop-invalid-headers",
     description: "Application load balancers drop HTTP headers with invalid fields (request-smuggling defence).",
+    rationale: "Malformed headers enable request smuggling against the app behind the ALB.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set dropInvalidHeaderFields: true on the load balancer.",
@@ -176,7 +194,7 @@ export const dropInvalidHeaders = resourcePolicy({
             return;
         }
         if (!isTrue(r.props.dropInvalidHeaderFields)) {
-            report("Application load balancer forwards headers with invalid fields (dropInvalidHeaderFields is not true).");
+            report(`Application load balancer '${r.name}' forwards headers with invalid fields (dropInvalidHeaderFields is not true).`);
         }
     },
 });
@@ -184,6 +202,7 @@ export const dropInvalidHeaders = resourcePolicy({
 export const lbDeletionProtection = resourcePolicy({
     name: "paved-alb-deletion-protection",
     description: "Load balancers have deletion protection on (required in prod; advisory in staging).",
+    rationale: "One mistaken update must not take production offline.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set enableDeletionProtection: true on the load balancer.",
@@ -191,7 +210,7 @@ export const lbDeletionProtection = resourcePolicy({
     validate(r, _config, report) {
         const v = r.props.enableDeletionProtection;
         if (isKnownNotTrue(v)) {
-            report("Load balancer can be deleted by a single mistaken update (enableDeletionProtection is not true).");
+            report(`Load balancer '${r.name}' can be deleted by a single mistaken update (enableDeletionProtection is not true).`);
         }
     },
 });
@@ -199,6 +218,7 @@ export const lbDeletionProtection = resourcePolicy({
 export const lbAccessLogs = resourcePolicy({
     name: "paved-alb-access-logs",
     description: "Load balancers write access logs to S3 (required in prod; advisory in staging).",
+    rationale: "Incident response needs request logs.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Set accessLogs: { bucket: <log bucket>, enabled: true } on the load balancer; the bucket policy must allow the regional ELB log delivery principal.",
@@ -209,14 +229,14 @@ export const lbAccessLogs = resourcePolicy({
             return;
         }
         if (!logs || typeof logs !== "object") {
-            report("Load balancer has no accessLogs configuration.");
+            report(`Load balancer '${r.name}' has no accessLogs configuration, so requests leave no trace.`);
             return;
         }
         if (isUnknown(logs.enabled) || isUnknown(logs.bucket)) {
             return;
         }
         if (!isTrue(logs.enabled) || !isKnownString(logs.bucket) || logs.bucket === "") {
-            report("Load balancer access logs are not enabled with a bucket.");
+            report(`Load balancer '${r.name}' does not write access logs (accessLogs needs enabled: true and a bucket).`);
         }
     },
 });

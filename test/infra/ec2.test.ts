@@ -66,7 +66,7 @@ describe("infra/ec2: compute=ec2", function () {
                 assert.strictEqual(lt.inputs.networkInterfaces.length, 1);
                 assert.strictEqual(lt.inputs.networkInterfaces[0].associatePublicIpAddress, "false");
                 const hostSg = one(p, "aws:ec2/securityGroup:SecurityGroup", "capacity-hosts");
-                assert.deepStrictEqual(lt.inputs.networkInterfaces[0].securityGroups, [hostSg.outputs.id ?? hostSg.id]);
+                assert.deepStrictEqual(lt.inputs.networkInterfaces[0].securityGroups, [hostSg.outputs!.id ?? hostSg.id]);
                 const privateSubnets = ofType(p, "aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags?.tier === "private");
                 assert.strictEqual(privateSubnets.length, stack === "prod" ? 3 : 2);
                 assert.deepStrictEqual([...one(p, ASG).inputs.vpcZoneIdentifiers].sort(), privateSubnets.map((s) => s.id).sort());
@@ -92,13 +92,13 @@ describe("infra/ec2: compute=ec2", function () {
                 const p = await ec2Plan(stack);
                 const lt = one(p, LT);
                 const key = one(p, "aws:kms/key:Key", "capacity-volumes");
-                assert.deepStrictEqual(lt.inputs.blockDeviceMappings, [{ deviceName: "/dev/xvda", ebs: { volumeSize: 30, volumeType: "gp3", encrypted: "true", kmsKeyId: key.outputs.arn, deleteOnTermination: "true" } }]);
+                assert.deepStrictEqual(lt.inputs.blockDeviceMappings, [{ deviceName: "/dev/xvda", ebs: { volumeSize: 30, volumeType: "gp3", encrypted: "true", kmsKeyId: key.outputs!.arn, deleteOnTermination: "true" } }]);
                 assert.deepStrictEqual(lt.inputs.monitoring, { enabled: true });
                 assert.strictEqual(key.inputs.enableKeyRotation, true);
                 const slr = one(p, "aws:iam/serviceLinkedRole:ServiceLinkedRole");
                 assert.strictEqual(slr.inputs.awsServiceName, "autoscaling.amazonaws.com");
-                assert.strictEqual(one(p, ASG).inputs.serviceLinkedRoleArn, slr.outputs.arn);
-                const grants = policyDoc(key).Statement.filter((s: any) => s.Principal?.AWS === slr.outputs.arn);
+                assert.strictEqual(one(p, ASG).inputs.serviceLinkedRoleArn, slr.outputs!.arn);
+                const grants = policyDoc(key).Statement.filter((s: any) => s.Principal?.AWS === slr.outputs!.arn);
                 assert.deepStrictEqual(grants.map((s: any) => s.Sid), ["AutoScalingUsesKeyForVolumes", "AutoScalingAttachesVolumes"]);
                 assert.deepStrictEqual(grants[1].Condition, { Bool: { "kms:GrantIsForAWSResource": true } });
                 const exported = p.exportDoc.deployment.resources.find((r) => r.urn === key.urn)!;
@@ -111,9 +111,9 @@ describe("infra/ec2: compute=ec2", function () {
                 assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "ec2.amazonaws.com" });
                 assert.strictEqual(role.inputs.managedPolicyArns, undefined);
                 assert.strictEqual(ofType(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role.id).length, 0);
-                assert.strictEqual(one(p, "aws:iam/instanceProfile:InstanceProfile").inputs.role, role.outputs.name);
+                assert.strictEqual(one(p, "aws:iam/instanceProfile:InstanceProfile").inputs.role, role.outputs!.name);
                 const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "capacity-hosts"));
-                const clusterArn = one(p, "aws:ecs/cluster:Cluster").outputs.arn;
+                const clusterArn = one(p, "aws:ecs/cluster:Cluster").outputs!.arn;
                 const bySid = Object.fromEntries(doc.Statement.map((s: any) => [s.Sid, s]));
                 assert.deepStrictEqual(Object.keys(bySid), ["EcsAgentThisCluster", "EcsAgentPoll", "EcsAgentDiscover", "SsmAgent"]);
                 assert.strictEqual(bySid.EcsAgentThisCluster.Resource, clusterArn);
@@ -129,20 +129,20 @@ describe("infra/ec2: compute=ec2", function () {
                 const asg = one(p, ASG);
                 const cp = one(p, CP);
                 const lt = one(p, LT);
-                assert.strictEqual(cp.inputs.autoScalingGroupProvider.autoScalingGroupArn, asg.outputs.arn);
+                assert.strictEqual(cp.inputs.autoScalingGroupProvider.autoScalingGroupArn, asg.outputs!.arn);
                 assert.deepStrictEqual(asg.inputs.launchTemplate, { id: lt.id, version: "1" });
                 const ccp = one(p, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders");
                 assert.strictEqual(ccp.inputs.clusterName, `paved-${stack}`);
-                assert.deepStrictEqual(ccp.inputs.capacityProviders, [cp.outputs.name]);
+                assert.deepStrictEqual(ccp.inputs.capacityProviders, [cp.outputs!.name]);
                 const svc = one(p, SVC);
                 assert.strictEqual(svc.inputs.launchType, undefined);
                 assert.strictEqual(svc.inputs.platformVersion, undefined);
-                assert.deepStrictEqual(svc.inputs.capacityProviderStrategies, [{ capacityProvider: cp.outputs.name, weight: 1, base: 0 }]);
+                assert.deepStrictEqual(svc.inputs.capacityProviderStrategies, [{ capacityProvider: cp.outputs!.name, weight: 1, base: 0 }]);
                 assert.strictEqual(svc.inputs.orderedPlacementStrategies[0].field, "attribute:ecs.availability-zone");
-                assert.ok(svc.dependencies.includes(ccp.urn), "the service waits for the provider to join the cluster");
+                assert.ok(svc.dependencies!.includes(ccp.urn), "the service waits for the provider to join the cluster");
                 // The group depends on the cluster, so a destroy deletes the hosts before the cluster.
                 const cluster = one(p, "aws:ecs/cluster:Cluster");
-                assert.ok(lt.dependencies.includes(cluster.urn), "user data names the cluster resource");
+                assert.ok(lt.dependencies!.includes(cluster.urn), "user data names the cluster resource");
             });
 
             it("the same task definitions, compatible with EC2 (and Fargate for one-offs); same service guardrails", async () => {
@@ -203,11 +203,11 @@ describe("infra/ec2: compute=ec2", function () {
 
             it("alarms and dashboard cover host capacity and health", async () => {
                 const p = await ec2Plan(stack);
-                const topic = one(p, "aws:sns/topic:Topic").outputs.arn;
+                const topic = one(p, "aws:sns/topic:Topic").outputs!.arn;
                 const alarms = ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name!.startsWith("capacity-"));
                 assert.deepStrictEqual(alarms.map((a) => a.inputs.name).sort(), ["hosts-missing", "hosts-status-check", "tasks-waiting"].map((n) => `paved-${stack}-${n}`));
                 for (const a of alarms) assert.deepStrictEqual(a.inputs.alarmActions, [topic]);
-                const asgName = one(p, ASG).outputs.name;
+                const asgName = one(p, ASG).outputs!.name;
                 assert.strictEqual(alarms.find((a) => a.inputs.metricName === "StatusCheckFailed")!.inputs.dimensions.AutoScalingGroupName, asgName);
                 const body = JSON.parse(one(p, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
                 const titles = body.widgets.map((w: any) => w.properties.title);
@@ -235,9 +235,12 @@ describe("infra/ec2: compute=ec2", function () {
         const p = await ec2Plan("prod");
         const rs = JSON.parse(JSON.stringify(p.resources));
         const lt = rs.find((r: any) => r.type === LT);
-        lt.inputs.metadataOptions.httpTokens = "optional";
-        lt.inputs.networkInterfaces[0].associatePublicIpAddress = "true";
-        lt.inputs.blockDeviceMappings[0].ebs.encrypted = "false";
+        // The EC2 policies are stack policies (they correlate templates, groups and subnets), so they judge outputs: change both.
+        for (const props of [lt.inputs, lt.outputs]) {
+            props.metadataOptions.httpTokens = "optional";
+            props.networkInterfaces[0].associatePublicIpAddress = "true";
+            props.blockDeviceMappings[0].ebs.encrypted = "false";
+        }
         const findings = await evaluateResources(rs, { config: loadPolicyConfig(path.join(REPO_ROOT, "policy", "config", "prod.json")) });
         const got = new Set(findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => f.policy));
         for (const policy of ["paved-ec2-imdsv2", "paved-ec2-no-public-ip", "paved-ebs-encrypted"]) assert.ok(got.has(policy), policy);

@@ -7,7 +7,12 @@ import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import { evaluateResources, ResourceRecord } from "../../policy/evaluator";
 import { policies } from "../../policy/policies";
+import { corpus, exportOf } from "./corpus";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -22,11 +27,11 @@ function call<T>(client: any, method: string, req: any): Promise<T> {
     return new Promise((resolve, reject) => client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
 }
 
-function analyzeRequest(type: string, name: string, props: Record<string, any>) {
+function analyzeRequest(type: string, name: string, props: Record<string, any>, urn = `urn:pulumi:e2e::paved::${type}::${name}`) {
     const req = new analyzerPb.AnalyzeRequest();
     req.setType(type);
     req.setName(name);
-    req.setUrn(`urn:pulumi:e2e::paved::${type}::${name}`);
+    req.setUrn(urn);
     req.setProperties(Struct.fromJavaScript(props));
     req.setOptions(new analyzerPb.AnalyzerResourceOptions());
     return req;
@@ -39,6 +44,29 @@ function diagnostics(res: any): Array<{ policy: string; level: number; message: 
         message: d.getMessage(),
         urn: d.getUrn(),
     }));
+}
+
+/** A resource as the engine sends it to AnalyzeStack: outputs, dependencies and property dependencies. */
+function stackResource(r: ResourceRecord) {
+    const res = new analyzerPb.AnalyzerResource();
+    res.setType(r.type);
+    res.setUrn(r.urn);
+    res.setName(r.name!);
+    res.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.outputs ?? r.inputs))));
+    res.setOptions(new analyzerPb.AnalyzerResourceOptions());
+    res.setDependenciesList(r.dependencies ?? []);
+    const map = res.getPropertydependenciesMap();
+    for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+        const deps = new analyzerPb.AnalyzerPropertyDependencies();
+        deps.setUrnsList(urns);
+        map.set(k, deps);
+    }
+    return res;
+}
+
+/** The engine prefixes every violation with the policy's description. */
+function stripDescription(message: string, description: string | undefined): string {
+    return description !== undefined && message.startsWith(`${description}\n`) ? message.slice(description.length + 1) : message;
 }
 
 const openSsh = { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] };
@@ -101,6 +129,56 @@ describe("policy pack over gRPC (run-policy-pack)", function () {
         assert.match(hit!.message, /port\(s\) 22/);
         const good = diagnostics(await call(client, "analyze", analyzeRequest(SG, "db", privateSg)));
         assert.deepStrictEqual(good, []);
+    });
+
+    it("the offline evaluator, `policy check` and the gRPC analyzer agree on every corpus export", async () => {
+        // Cases that need a policy config are left out: Configure below changes the server's config for the rest of this file.
+        const cases = corpus.filter(c => c.config === undefined);
+        const key = (id: string, policy: string, urn: string, message: string) => `${id} | ${policy} | ${urn} | ${message}`;
+        const descriptionOf = new Map(policies.map(p => [p.name, p.description]));
+        const levelName = (l: number) => l === analyzerPb.EnforcementLevel.ADVISORY ? "advisory" : "mandatory";
+
+        const offline: string[] = [];
+        for (const c of cases) {
+            for (const f of await evaluateResources(c.resources)) {
+                offline.push(`${key(c.id, f.policy, f.urn ?? "", f.message)} | ${f.enforcementLevel}`);
+            }
+        }
+
+        const viaGrpc: string[] = [];
+        for (const c of cases) {
+            for (const r of c.resources) {
+                const ds = diagnostics(await call(client, "analyze", analyzeRequest(r.type, r.name!, JSON.parse(JSON.stringify(r.inputs)), r.urn)));
+                for (const d of ds) {
+                    viaGrpc.push(`${key(c.id, d.policy, d.urn || r.urn, stripDescription(d.message, descriptionOf.get(d.policy)))} | ${levelName(d.level)}`);
+                }
+            }
+            const stackReq = new analyzerPb.AnalyzeStackRequest();
+            stackReq.setResourcesList(c.resources.map(stackResource));
+            for (const d of diagnostics(await call(client, "analyzeStack", stackReq))) {
+                viaGrpc.push(`${key(c.id, d.policy, d.urn, stripDescription(d.message, descriptionOf.get(d.policy)))} | ${levelName(d.level)}`);
+            }
+        }
+
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paved-corpus-"));
+        const files = cases.map(c => {
+            const file = path.join(dir, `${c.id}.json`);
+            fs.writeFileSync(file, JSON.stringify(exportOf(c)));
+            return file;
+        });
+        let out: string;
+        try {
+            out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(ROOT, "policy/cli/check.ts"), "check", ...files, "--json"],
+                { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        } catch (e: any) {
+            out = e.stdout; // exit 1: mandatory findings, as expected
+        }
+        const viaCli = (JSON.parse(out) as any[]).map(f => `${key(path.basename(f.file, ".json"), f.policy, f.urn ?? "", f.message)} | ${f.enforcementLevel}`);
+
+        const sorted = (xs: string[]) => [...xs].sort();
+        assert.ok(offline.length > 100, `${offline.length} findings`);
+        assert.deepStrictEqual(sorted(viaGrpc), sorted(offline), "gRPC analyzer vs offline evaluator");
+        assert.deepStrictEqual(sorted(viaCli), sorted(offline), "policy check CLI vs offline evaluator");
     });
 
     it("Configure applies thresholds, levels and config-file exemptions", async () => {
