@@ -3,6 +3,7 @@
 // so the offline evaluator and the tests run exactly these objects.
 import type { PavedPolicy } from "../lib/core";
 import { computePolicies } from "./compute";
+import { costStackPolicies } from "./cost";
 import { databasePolicies, databaseStackPolicies } from "./database";
 import { exemptionPolicies } from "./exemptions";
 import { iamPolicies } from "./iam";
@@ -22,6 +23,7 @@ export const policies: PavedPolicy[] = [
     ...networkStackPolicies,
     ...databaseStackPolicies,
     ...storageStackPolicies,
+    ...costStackPolicies,
     // Must stay last: they report on what the policies above exempted.
     ...exemptionPolicies,
 ];
