@@ -8,7 +8,7 @@
  * Exit codes: 0 estimate printed, 1 some resource is neither priced nor on the free list, 2 bad usage.
  */
 import { runCommand, UsageError, type CommandSpec, type ParsedOptions, type OptionSpec } from "./options";
-import { runPlan, listStacks, type PlanResult } from "./plan";
+import { runPlan, listStacks, type PlanResult, type ExportDoc, type ExportResource } from "./plan";
 import { listReferences, loadReference } from "../reference";
 import { checkPriceTable, estimate, topResources, usd, DEFAULT_PRICE_REGION, type Estimate, type PriceTable, type PricedResource } from "../../policy/lib/pricing";
 
@@ -18,22 +18,29 @@ export function priceTable(region: string): PriceTable {
     return checkPriceTable(loadReference(name), `infra/reference/${name}.json`);
 }
 
-/** The plan's resources as the pricing core reads them (inputs, as the pack sees them). */
-export function pricedResources(result: PlanResult): PricedResource[] {
-    return result.exportDoc.deployment.resources.map((r) => ({
+/** Export resources as the pricing core reads them (inputs, as the pack sees them). */
+export function pricedResources(resources: ExportResource[]): PricedResource[] {
+    return resources.map((r) => ({
         type: r.type, name: r.urn.split("::").pop()!, urn: r.urn, props: r.inputs ?? {}, propertyDependencies: r.propertyDependencies, custom: r.custom,
     }));
 }
 
-export function regionOf(result: PlanResult): string {
-    const p = result.exportDoc.deployment.resources.find((r) => r.type === "pulumi:providers:aws");
+/** The region of the default aws provider (us-east-1 when there is none). */
+export function regionOf(resources: ExportResource[]): string {
+    const p = resources.find((r) => r.type === "pulumi:providers:aws");
     return (p?.inputs?.region as string | undefined) ?? DEFAULT_PRICE_REGION;
+}
+
+/** The estimate of a `pulumi stack export` document (an offline plan's or a real stack's). */
+export function estimateExport(doc: ExportDoc, usage: Record<string, string | number> = {}): Estimate {
+    const resources = doc.deployment.resources;
+    const region = regionOf(resources);
+    return estimate(pricedResources(resources), { region, usage, table: priceTable(region) });
 }
 
 /** The estimate of a plan. */
 export function estimatePlan(result: PlanResult, usage: Record<string, string | number> = {}): Estimate {
-    const region = regionOf(result);
-    return estimate(pricedResources(result), { region, usage, table: priceTable(region) });
+    return estimateExport(result.exportDoc, usage);
 }
 
 /** `--usage k=v` values (repeatable) as a map; a malformed one is a usage error. */
