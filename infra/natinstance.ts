@@ -97,7 +97,7 @@ export class NatInstance extends pulumi.ComponentResource {
 
         const ami = aws.ssm.getParameterOutput({ name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${instanceArchitecture(instanceType)}` }, p);
         this.instance = new aws.ec2.Instance(`${name}-instance`, {
-            ami: ami.value,
+            ami: ami.insecureValue,
             instanceType,
             subnetId: args.subnetId,
             vpcSecurityGroupIds: [this.securityGroup.id],

@@ -10,7 +10,7 @@
 import { runCommand, UsageError, type CommandSpec, type ParsedOptions, type OptionSpec } from "./options";
 import { runPlan, listStacks, type PlanResult, type ExportDoc, type ExportResource } from "./plan";
 import { listReferences, loadReference } from "../reference";
-import { checkPriceTable, estimate, topResources, usd, DEFAULT_PRICE_REGION, type Estimate, type PriceTable, type PricedResource } from "../../policy/lib/pricing";
+import { checkPriceTable, estimate, resolveUsage, topResources, usd, DEFAULT_PRICE_REGION, type Estimate, type PriceTable, type PricedResource } from "../../policy/lib/pricing";
 
 /** The price table for a region from infra/reference/ (us-east-1 when the region has none). */
 export function priceTable(region: string): PriceTable {
@@ -52,6 +52,15 @@ export function parseUsage(raw: string[] | undefined): Record<string, string> {
         out[u.slice(0, eq)] = u.slice(eq + 1);
     }
     return out;
+}
+
+/** Refuses unknown or malformed usage overrides before the (slow) plan runs. */
+export function checkUsage(usage: Record<string, string>): void {
+    try {
+        resolveUsage(priceTable(DEFAULT_PRICE_REGION), usage);
+    } catch (e: any) {
+        throw new UsageError(e.message);
+    }
 }
 
 export const USAGE_OPTION: OptionSpec = {
@@ -108,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
 async function cost(o: ParsedOptions): Promise<number> {
     if (!o.stack) throw new UsageError(`missing stack. Stacks: ${listStacks().join(", ")}.`);
     const usage = parseUsage(o.values.usage as string[] | undefined);
+    checkUsage(usage);
     let result: PlanResult;
     try {
         result = await runPlan(o.stack, { config: o.config });

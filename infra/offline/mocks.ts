@@ -59,12 +59,6 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 const acct = ELB_ACCOUNT[r] ?? ELB_ACCOUNT["us-east-1"];
                 return { id: acct, arn: `arn:aws:iam::${acct}:root` };
             }
-            case "aws:ssm/getParameter:getParameter": {
-                // Public AMI parameters (/aws/service/ami-amazon-linux-latest/...) resolve to an image id.
-                if (!String(args.inputs.name).startsWith("/aws/service/")) throw new Error(`offline plan: no mock for the SSM parameter ${args.inputs.name}`);
-                const value = `ami-${this.hex("ssm", args.inputs.name, 17)}`;
-                return { id: args.inputs.name, name: args.inputs.name, arn: this.arn("ssm", `parameter${args.inputs.name}`), type: "String", value, insecureValue: value, version: 1 };
-            }
             case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
                 const password = `mock-ecr-token-${this.hex("ecr", "token", 16)}`;
                 return {
@@ -75,7 +69,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             }
             case "aws:ssm/getParameter:getParameter": {
                 // AWS's public parameters (e.g. the ECS-optimized AMI id) are plain String parameters.
-                const value = /\/image_id$/.test(args.inputs.name) ? `ami-${this.hex("ssm", args.inputs.name, 17)}` : `mock-${this.hex("ssm", args.inputs.name, 12)}`;
+                const value = /\/image_id$|^\/aws\/service\/ami-amazon-linux-latest\//.test(args.inputs.name) ? `ami-${this.hex("ssm", args.inputs.name, 17)}` : `mock-${this.hex("ssm", args.inputs.name, 12)}`;
                 return { id: args.inputs.name, name: args.inputs.name, arn: `arn:aws:ssm:${r}::parameter${args.inputs.name}`, type: "String", value, insecureValue: value, version: 1, withDecryption: true };
             }
             default:
@@ -121,8 +115,6 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                     publicIp: i.associatePublicIpAddress ? `203.0.113.${parseInt(h(2, "pub"), 16) % 250 + 1}` : "", instanceState: "running",
                 });
                 break;
-            case "aws:iam/instanceProfile:InstanceProfile":
-                id = i.name ?? autoName; Object.assign(s, { name: id, arn: `arn:aws:iam::${this.account}:instance-profile/${id}`, uniqueId: `AIPA${this.alnum(type, name, 17).toUpperCase()}` }); break;
             case "aws:ec2/securityGroup:SecurityGroup":
             case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
                 id = `sg-${h(17)}`; Object.assign(s, { arn: this.arn("ec2", `security-group/${id}`), name: i.name ?? autoName, ownerId: this.account }); break;

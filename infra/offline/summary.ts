@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { runCommand, UsageError, type CommandSpec, type ParsedOptions } from "./options";
 import { runPlan, listStacks, REPO_ROOT, type ExportDoc, type ExportResource, type PlanResult } from "./plan";
-import { estimateExport, parseUsage, USAGE_OPTION } from "./cost";
+import { checkUsage, estimateExport, parseUsage, USAGE_OPTION } from "./cost";
 import { architecture, toMermaid } from "./diagram";
 import { topResources, usd, type Estimate } from "../../policy/lib/pricing";
 import type { Finding } from "../../policy/evaluator";
@@ -208,6 +208,7 @@ export async function main(argv: string[]): Promise<number> {
 async function summary(o: ParsedOptions): Promise<number> {
     if (!o.stack) throw new UsageError(`missing stack. Stacks: ${listStacks().join(", ")}.`);
     const usage = parseUsage(o.values.usage as string[] | undefined);
+    checkUsage(usage);
     const baseFile = o.values.base as string | undefined;
     const baseDoc = baseFile ? readExport(baseFile) : undefined;
     let result: PlanResult;

@@ -1,6 +1,7 @@
 // Compute: hardened ECS containers and services, EC2 instances and launch
 // templates with IMDSv2, no public IPs, encrypted EBS.
-import { Config, Res, resourcePolicy } from "../lib/core";
+import { Config, Res, resourcePolicy, stackPolicy } from "../lib/core";
+import { notNatInstance } from "../lib/natinstance";
 import { asArray, isKnownString, isTrue, isUnknown, parseJsonInput, isKnownNotTrue } from "../lib/values";
 
 export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
@@ -177,13 +178,14 @@ export const imdsv2 = resourcePolicy({
     },
 });
 
-export const ec2NoPublicIp = resourcePolicy({
+export const ec2NoPublicIp = stackPolicy({
     name: "paved-ec2-no-public-ip",
-    description: "EC2 instances and launch templates get no public IP unless allowPublicIp is configured.",
+    description: "EC2 instances and launch templates get no public IP unless allowPublicIp is configured, or the instance has exactly the NAT-instance shape: " +
+        "sourceDestCheck false, a subnet routed to an internet gateway, IMDSv2 required, no key pair, and security groups (all in the stack) with no internet ingress and no SSH.",
     severity: "high",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set associatePublicIpAddress: false, place instances in private subnets and reach them through SSM Session Manager.",
-    types: EC2_TYPES,
+    remediationSteps: "Set associatePublicIpAddress: false, place instances in private subnets and reach them through SSM Session Manager. " +
+        "A NAT instance keeps its public IP: sourceDestCheck false, a public subnet, IMDSv2 required, no keyName, ingress only from the VPC's private ranges.",
     config: {
         allowPublicIp: {
             type: "boolean",
@@ -191,18 +193,29 @@ export const ec2NoPublicIp = resourcePolicy({
             description: "Deliberate relaxation for stacks that need public instances (e.g. a bastion-less edge box).",
         },
     },
-    validate(r, config: Config, report) {
+    validate(resources, config: Config, report) {
         if (config.allowPublicIp) {
             return;
         }
-        if (isTrue(r.props.associatePublicIpAddress)) {
-            report("associatePublicIpAddress is true.");
-        }
-        asArray(r.props.networkInterfaces).forEach((ni, i) => {
-            if (isTrue(ni?.associatePublicIpAddress)) {
-                report(`networkInterfaces[${i}].associatePublicIpAddress is true.`);
+        for (const r of resources.filter(x => EC2_TYPES.includes(x.type))) {
+            const where: string[] = [];
+            if (isTrue(r.props.associatePublicIpAddress)) {
+                where.push("associatePublicIpAddress is true");
             }
-        });
+            asArray(r.props.networkInterfaces).forEach((ni, i) => {
+                if (isTrue(ni?.associatePublicIpAddress)) {
+                    where.push(`networkInterfaces[${i}].associatePublicIpAddress is true`);
+                }
+            });
+            if (where.length === 0) {
+                continue;
+            }
+            const notNat = r.type === INSTANCE ? notNatInstance(r, resources) : undefined;
+            if (r.type === INSTANCE && notNat === undefined) {
+                continue; // the NAT-instance shape
+            }
+            report(`${where.join("; ")}${notNat ? ` (${notNat})` : ""}.`, r.urn);
+        }
     },
 });
 
