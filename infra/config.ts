@@ -70,6 +70,15 @@ export const CONFIG_KEYS = {
     }),
     azCount: int(2, "Availability zones to span (at least 2)", { min: 2, max: 3 }),
     natGateways: str("single", "NAT gateways: one shared (single) or one per AZ (perAz)", { allowed: ["single", "perAz"] }),
+    // Cost lever for non-prod (refused for prod): a NAT instance costs ~$7/month against ~$37 for a
+    // NAT gateway, but it is one instance in one AZ (egress stops while it is down) that you patch.
+    natMode: str("gateway", "Egress for the private subnets: managed NAT gateways (gateway) or one hardened Amazon Linux 2023 NAT instance (instance, non-prod only)", { allowed: ["gateway", "instance"] }),
+    natInstanceType: str("t4g.nano", "EC2 type of the NAT instance when natMode=instance", {
+        check: (v) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) ? undefined : "must be an EC2 instance type such as t4g.nano",
+    }),
+    // Cost lever: one KMS key per data class instead of one per purpose. Changing it on an existing
+    // stack replaces the database and the ECR repository (their key cannot change in place): see docs/cost.md.
+    kmsKeys: str("perPurpose", "KMS key layout: one key per purpose (perPurpose: logs, database, secrets, storage, image) or one per data class (perDataClass: logs for logs and alarms, data for database, secrets, attachments and images)", { allowed: ["perPurpose", "perDataClass"] }),
     // --- image
     imagePlatform: str("linux/amd64", "Platform the app image is built for and the tasks run on (Fargate, or the EC2 hosts' AMI and instance type)", { allowed: ["linux/amd64", "linux/arm64"] }),
     baseImage: str("", "BASE_IMAGE build arg for app/Dockerfile; empty keeps the Dockerfile's default"),
@@ -98,6 +107,8 @@ export const CONFIG_KEYS = {
     }),
     dbConnectionsAlarmThreshold: int(200, "DatabaseConnections alarm threshold", { min: 1, max: 100000 }),
     // --- service
+    // Cost lever: Container Insights publishes ~20 custom metrics plus performance logs per cluster (~$6.50/month).
+    containerInsights: bool(true, "ECS Container Insights on the cluster (per-task CPU/memory/network metrics); false keeps the service's standard metrics only"),
     taskCpu: int(512, "Task CPU units (Fargate sizes; with compute=ec2 the task must also fit the instance type)", { allowed: [256, 512, 1024, 2048, 4096] }),
     taskMemoryMib: int(1024, "Fargate task memory (MiB, must be valid for taskCpu)", { min: 512, max: 30720 }),
     desiredCount: int(2, "Tasks at first deploy (autoscaling owns it afterwards)", { min: 1, max: 100 }),
@@ -251,6 +262,7 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
         if (c.dbSkipFinalSnapshot) fail(`Invalid config ${NAMESPACE}:dbSkipFinalSnapshot=true: prod always keeps a final snapshot; allowed: false.`);
         if (c.destroyWithContents) fail(`Invalid config ${NAMESPACE}:destroyWithContents=true: prod never deletes bucket contents or images on destroy; allowed: false.`);
         if (!c.albDeletionProtection) fail(`Invalid config ${NAMESPACE}:albDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
+        if (c.natMode !== "gateway") fail(`Invalid config ${NAMESPACE}:natMode=${c.natMode}: prod keeps managed NAT gateways (a NAT instance is a single point of failure for egress); allowed: gateway.`);
         if (c.minCapacity < 2) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: prod needs at least 2 tasks (one per AZ).`);
     }
     if (c.compute === "ec2") {

@@ -29,12 +29,13 @@ const dbIdentifier = `${name}-db`;
 const APP_PORT = 3000;
 const ACCESS_LOG_PREFIX = "alb";
 
-const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: cfg.isProd ? 30 : 7, tags }, { protect: cfg.isProd });
+const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: cfg.isProd ? 30 : 7, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: cfg.isProd });
 const logs = new Logs("logs", {
     name, dbIdentifier, dbLogExports: DB_LOG_EXPORTS, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags,
 });
 const network = new Network("network", {
     name, cidr: cfg.vpcCidr, azCount: cfg.azCount, natGateways: cfg.natGateways as "single" | "perAz",
+    natMode: cfg.natMode as "gateway" | "instance", natInstanceType: cfg.natInstanceType,
     region: cfg.region, flowLogGroup: logs.flowLogs, tags,
 });
 const image = new AppImage("image", {
@@ -100,7 +101,7 @@ const service = new Service("service", {
     s3PrefixListId: network.s3PrefixListId, targetGroup: lb.targetGroup, albArnSuffix: lb.alb.arnSuffix,
     listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
-    healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec,
+    healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, containerInsights: cfg.containerInsights,
     migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2, tags,
 });
 const monitoring = new Monitoring("monitoring", {

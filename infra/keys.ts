@@ -19,7 +19,18 @@ export interface KeysArgs {
     deletionWindowDays: number;
     /** Tags applied to every key. */
     tags: Record<string, string>;
+    /**
+     * `perPurpose`: one key per purpose (least privilege per role, five keys). `perDataClass`: two keys,
+     * `logs` (logs and the alarm topic) and `data` (database, secrets, attachments, images) — $3/month
+     * less, but a role granted one data key can decrypt every data class's ciphertext it can read.
+     * Switching an existing stack replaces the resources whose key cannot change in place (RDS
+     * instance, ECR repository). @default "perPurpose"
+     */
+    layout?: "perPurpose" | "perDataClass";
 }
+
+/** Which key each purpose uses in the perDataClass layout. */
+export const DATA_CLASS_OF: Record<KeyPurpose, "logs" | "data"> = { logs: "logs", database: "data", secrets: "data", storage: "data", image: "data" };
 
 export class Keys extends pulumi.ComponentResource {
     public readonly keys: Record<KeyPurpose, aws.kms.Key>;
@@ -62,6 +73,24 @@ export class Keys extends pulumi.ComponentResource {
             ],
         };
         const keys = {} as Record<KeyPurpose, aws.kms.Key>;
+        if (args.layout === "perDataClass") {
+            // Same resource name and policy for the logs key as in perPurpose, so switching keeps it.
+            const classes: Record<"logs" | "data", KeyPurpose[]> = { logs: ["logs"], data: ["database", "secrets", "storage", "image"] };
+            for (const [cls, purposes] of Object.entries(classes) as ["logs" | "data", KeyPurpose[]][]) {
+                const key = new aws.kms.Key(`${name}-${cls}`, {
+                    description: `${args.name}: ${purposes.map((x) => description[x]).join("; ")}`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: args.deletionWindowDays,
+                    policy: policyJson({ Version: "2012-10-17", Statement: [root, ...purposes.flatMap((x) => extra[x] ?? [])] }),
+                    tags: { ...args.tags, purpose: cls === "logs" ? "logs" : "data" },
+                }, { parent: this });
+                new aws.kms.Alias(`${name}-${cls}`, { name: `alias/${args.name}/${cls}`, targetKeyId: key.keyId }, { parent: this });
+                for (const x of purposes) keys[x] = key;
+            }
+            this.keys = keys;
+            this.registerOutputs({});
+            return;
+        }
         for (const purpose of KEY_PURPOSES) {
             const key = new aws.kms.Key(`${name}-${purpose}`, {
                 description: `${args.name}: ${description[purpose]}`,

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { accountInfo, policyJson } from "./tags";
+import { NatInstance } from "./natinstance";
 
 export interface NetworkArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
@@ -21,6 +22,13 @@ export interface NetworkArgs {
     azCount: number;
     /** `single` NAT gateway shared by all AZs, or `perAz` for AZ-independent egress. */
     natGateways: "single" | "perAz";
+    /**
+     * `gateway`: managed NAT gateways (per natGateways). `instance`: one NAT instance in the first
+     * public subnet for every AZ (non-prod only; see natinstance.ts). @default "gateway"
+     */
+    natMode?: "gateway" | "instance";
+    /** EC2 type of the NAT instance. @default "t4g.nano" */
+    natInstanceType?: string;
     /** AWS region, for the S3 gateway endpoint service name. */
     region: string;
     /** CloudWatch log group that receives the VPC flow logs. */
@@ -71,6 +79,8 @@ export class Network extends pulumi.ComponentResource {
         this.isolatedSubnetIds = [];
         const nats: aws.ec2.NatGateway[] = [];
         const privateRts: aws.ec2.RouteTable[] = [];
+        const natInstanceMode = args.natMode === "instance";
+        let natInstance: NatInstance | undefined;
         for (let i = 0; i < args.azCount; i++) {
             const az = azs.names[i];
             const pub = new aws.ec2.Subnet(`${name}-public-${i}`, {
@@ -79,7 +89,14 @@ export class Network extends pulumi.ComponentResource {
             new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: pub.id, routeTableId: publicRt.id }, p);
             this.publicSubnetIds.push(pub.id);
 
-            if (args.natGateways === "perAz" || i === 0) {
+            if (natInstanceMode) {
+                if (i === 0) {
+                    natInstance = new NatInstance(`${name}-nat-instance`, {
+                        name: args.name, vpcId, subnetId: pub.id, instanceType: args.natInstanceType,
+                        privateCidrs: Array.from({ length: args.azCount }, (_, k) => subnetCidr(args.cidr, 4 + k)), dependsOn: [igw], tags: args.tags,
+                    }, p);
+                }
+            } else if (args.natGateways === "perAz" || i === 0) {
                 const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: t(`nat-${i}`) }, p);
                 nats.push(new aws.ec2.NatGateway(`${name}-nat-${i}`, { allocationId: eip.id, subnetId: pub.id, connectivityType: "public", tags: t(`nat-${i}`) }, { parent: this, dependsOn: [igw] }));
             }
@@ -88,8 +105,8 @@ export class Network extends pulumi.ComponentResource {
                 vpcId, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, 4 + i), mapPublicIpOnLaunch: false, tags: t(`private-${i}`, { tier: "private" }),
             }, p);
             const rt = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId, tags: t(`private-${i}`) }, p);
-            const nat = nats[args.natGateways === "perAz" ? i : 0];
-            new aws.ec2.Route(`${name}-private-${i}-nat`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, p);
+            const via = natInstance ? { networkInterfaceId: natInstance.instance.primaryNetworkInterfaceId } : { natGatewayId: nats[args.natGateways === "perAz" ? i : 0].id };
+            new aws.ec2.Route(`${name}-private-${i}-nat`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", ...via }, p);
             new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: priv.id, routeTableId: rt.id }, p);
             privateRts.push(rt);
             this.privateSubnetIds.push(priv.id);

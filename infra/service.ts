@@ -98,6 +98,8 @@ export interface ServiceArgs {
     healthCheckGraceSeconds: number;
     /** Allow ECS Exec (interactive shells). */
     enableEcsExec: boolean;
+    /** ECS Container Insights on the cluster (custom metrics, billed). @default true */
+    containerInsights?: boolean;
     /**
      * Run the migrations in every app task before the app starts: a non-essential `migrate`
      * container the app container depends on with condition SUCCESS.
@@ -137,7 +139,7 @@ export class Service extends pulumi.ComponentResource {
 
         this.cluster = new aws.ecs.Cluster(`${name}-cluster`, {
             name: args.name,
-            settings: [{ name: "containerInsights", value: "enabled" }],
+            settings: [{ name: "containerInsights", value: args.containerInsights === false ? "disabled" : "enabled" }],
             tags: args.tags,
         }, p);
         const capacityProvider = args.capacityProvider?.(this.cluster);

@@ -26,7 +26,8 @@ export function keySettings(r: ExportResource): string {
         case "aws:ec2/vpc:Vpc": return kv({ cidr: i.cidrBlock });
         case "aws:ec2/subnet:Subnet": return kv({ tier: i.tags?.tier, az: i.availabilityZone, cidr: i.cidrBlock, publicIp: onOff(i.mapPublicIpOnLaunch) });
         case "aws:ec2/natGateway:NatGateway": return kv({ subnet: i.subnetId });
-        case "aws:ec2/route:Route": return kv({ dest: i.destinationCidrBlock, via: i.natGatewayId ?? i.gatewayId });
+        case "aws:ec2/route:Route": return kv({ dest: i.destinationCidrBlock, via: i.natGatewayId ?? i.networkInterfaceId ?? i.gatewayId });
+        case "aws:ec2/instance:Instance": return kv({ type: i.instanceType, subnet: i.subnetId, publicIp: onOff(i.associatePublicIpAddress), sourceDestCheck: onOff(i.sourceDestCheck !== false), imdsv2: i.metadataOptions?.httpTokens, hopLimit: i.metadataOptions?.httpPutResponseHopLimit, keyPair: i.keyName ?? "none", rootEncrypted: onOff(i.rootBlockDevice?.encrypted) });
         case "aws:ec2/flowLog:FlowLog": return kv({ traffic: i.trafficType, to: i.logDestination });
         case "aws:ec2/vpcEndpoint:VpcEndpoint": return kv({ service: i.serviceName, type: i.vpcEndpointType });
         case "aws:ec2/securityGroup:SecurityGroup": return kv({ description: JSON.stringify(i.description) });

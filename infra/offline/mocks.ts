@@ -69,7 +69,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             }
             case "aws:ssm/getParameter:getParameter": {
                 // AWS's public parameters (e.g. the ECS-optimized AMI id) are plain String parameters.
-                const value = /\/image_id$/.test(args.inputs.name) ? `ami-${this.hex("ssm", args.inputs.name, 17)}` : `mock-${this.hex("ssm", args.inputs.name, 12)}`;
+                const value = /\/image_id$|^\/aws\/service\/ami-amazon-linux-latest\//.test(args.inputs.name) ? `ami-${this.hex("ssm", args.inputs.name, 17)}` : `mock-${this.hex("ssm", args.inputs.name, 12)}`;
                 return { id: args.inputs.name, name: args.inputs.name, arn: `arn:aws:ssm:${r}::parameter${args.inputs.name}`, type: "String", value, insecureValue: value, version: 1, withDecryption: true };
             }
             default:
@@ -108,6 +108,13 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 id = `eipalloc-${h(17)}`; Object.assign(s, { allocationId: id, publicIp: `203.0.113.${parseInt(h(2, "ip"), 16) % 250 + 1}`, arn: this.arn("ec2", `elastic-ip/${id}`) }); break;
             case "aws:ec2/natGateway:NatGateway":
                 id = `nat-${h(17)}`; Object.assign(s, { privateIp: `10.0.0.${parseInt(h(2, "ip"), 16) % 250 + 4}`, networkInterfaceId: `eni-${h(17, "eni")}` }); break;
+            case "aws:ec2/instance:Instance":
+                id = `i-${h(17)}`;
+                Object.assign(s, {
+                    arn: this.arn("ec2", `instance/${id}`), primaryNetworkInterfaceId: `eni-${h(17, "eni")}`, privateIp: `10.0.0.${parseInt(h(2, "ip"), 16) % 250 + 4}`,
+                    publicIp: i.associatePublicIpAddress ? `203.0.113.${parseInt(h(2, "pub"), 16) % 250 + 1}` : "", instanceState: "running",
+                });
+                break;
             case "aws:ec2/securityGroup:SecurityGroup":
             case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
                 id = `sg-${h(17)}`; Object.assign(s, { arn: this.arn("ec2", `security-group/${id}`), name: i.name ?? autoName, ownerId: this.account }); break;

@@ -3,6 +3,7 @@
 // so the offline evaluator and the tests run exactly these objects.
 import type { PavedPolicy } from "../lib/core";
 import { computePolicies, computeStackPolicies } from "./compute";
+import { costStackPolicies } from "./cost";
 import { databasePolicies, databaseStackPolicies } from "./database";
 import { exemptionPolicies } from "./exemptions";
 import { iamPolicies } from "./iam";
@@ -23,6 +24,7 @@ export const policies: PavedPolicy[] = [
     ...databaseStackPolicies,
     ...storageStackPolicies,
     ...computeStackPolicies,
+    ...costStackPolicies,
     // Must stay last: they report on what the policies above exempted.
     ...exemptionPolicies,
 ];

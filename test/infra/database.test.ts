@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { plan, ofType, one, STACKS } from "./helpers";
+import { plan, ofType, one, STACKS, keyFor } from "./helpers";
 
 describe("infra/database", () => {
     it("prod: Multi-AZ, deletion protection, final snapshot and Pulumi protect", async () => {
@@ -34,14 +34,14 @@ describe("infra/database", () => {
                 const db = one(p, "aws:rds/instance:Instance");
                 assert.strictEqual(db.inputs.manageMasterUserPassword, true);
                 assert.strictEqual(db.inputs.password, undefined);
-                assert.strictEqual(db.inputs.masterUserSecretKmsKeyId, one(p, "aws:kms/key:Key", "-secrets").outputs!.arn);
+                assert.strictEqual(db.inputs.masterUserSecretKmsKeyId, keyFor(p, "secrets").outputs!.arn);
                 assert.match(p.outputs.dbMasterSecretArn, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-[0-9a-f-]{36}-[A-Za-z0-9]{6}$/);
             });
 
             it("encrypts storage and Performance Insights with the database key; PostgreSQL 16 on gp3 with autoscaling", async () => {
                 const p = await plan(stack);
                 const db = one(p, "aws:rds/instance:Instance");
-                const key = one(p, "aws:kms/key:Key", "-database").outputs!.arn;
+                const key = keyFor(p, "database").outputs!.arn;
                 assert.strictEqual(db.inputs.storageEncrypted, true);
                 assert.strictEqual(db.inputs.kmsKeyId, key);
                 assert.strictEqual(db.inputs.performanceInsightsEnabled, true);

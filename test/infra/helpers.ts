@@ -1,5 +1,6 @@
 /** Shared helpers for the infra tests: one cached offline plan per stack. */
 import { runPlan, PlanResult, ResourceRecord } from "../../infra/offline/plan";
+import { DATA_CLASS_OF, type KeyPurpose } from "../../infra/keys";
 
 const cache = new Map<string, Promise<PlanResult>>();
 
@@ -29,4 +30,10 @@ export function containers(p: PlanResult, suffix: "app" | "migrate"): any[] {
 
 export function policyDoc(r: ResourceRecord, field = "policy"): any {
     return JSON.parse(r.inputs[field]);
+}
+
+/** The KMS key a purpose uses: its own key (kmsKeys=perPurpose) or its data class's (perDataClass). */
+export function keyFor(p: PlanResult, purpose: KeyPurpose): ResourceRecord {
+    const own = ofType(p, "aws:kms/key:Key").filter((r) => (r.name ?? "").endsWith(`-${purpose}`));
+    return own.length === 1 ? own[0] : one(p, "aws:kms/key:Key", `-${DATA_CLASS_OF[purpose]}`);
 }

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { appContentHash, HASHED_PATHS, imageBuildSettings, REPO_ROOT } from "../../infra/image";
 import { runPlan } from "../../infra/offline/plan";
-import { plan, one, containers, STACKS } from "./helpers";
+import { plan, one, containers, STACKS, keyFor } from "./helpers";
 
 describe("infra/image", () => {
     for (const stack of STACKS) {
@@ -17,19 +17,21 @@ describe("infra/image", () => {
             assert.strictEqual(repo.inputs.forceDelete, stack !== "prod");
             assert.strictEqual(repo.inputs.imageScanningConfiguration.scanOnPush, true);
             assert.strictEqual(repo.inputs.encryptionConfigurations[0].encryptionType, "KMS");
-            assert.strictEqual(repo.inputs.encryptionConfigurations[0].kmsKey, one(p, "aws:kms/key:Key", "-image").outputs!.arn);
+            assert.strictEqual(repo.inputs.encryptionConfigurations[0].kmsKey, keyFor(p, "image").outputs!.arn);
             const rules = JSON.parse(one(p, "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy).rules;
             assert.ok(rules.some((r: any) => r.selection.countType === "imageCountMoreThan" && r.selection.countNumber === 30));
         });
 
-        it(`${stack}: builds app/Dockerfile from the repo root for linux/amd64, tagged by content, build on preview`, async () => {
+        // staging runs Graviton (arm64) tasks, a cost lever; prod stays on x86.
+        const platform = stack === "staging" ? "linux/arm64" : "linux/amd64";
+        it(`${stack}: builds app/Dockerfile from the repo root for ${platform}, tagged by content, build on preview`, async () => {
             const p = await plan(stack);
             const img = one(p, "docker:index/image:Image");
             assert.strictEqual(img.inputs.build.context, ".");
             assert.strictEqual(img.inputs.build.dockerfile, "app/Dockerfile");
-            assert.strictEqual(img.inputs.build.platform, "linux/amd64");
+            assert.strictEqual(img.inputs.build.platform, platform);
             assert.strictEqual(img.inputs.buildOnPreview, true);
-            assert.ok(img.inputs.imageName.endsWith(`:${appContentHash(REPO_ROOT, imageBuildSettings("linux/amd64", {}, "app/Dockerfile"))}`));
+            assert.ok(img.inputs.imageName.endsWith(`:${appContentHash(REPO_ROOT, imageBuildSettings(platform, {}, "app/Dockerfile"))}`));
             assert.deepStrictEqual(img.inputs.build.args, {}, "no BASE_IMAGE unless configured");
         });
 
@@ -58,7 +60,7 @@ describe("infra/image", () => {
         const tagOf = async (config: Record<string, string>) => (one(await runPlan("staging", { config }), "docker:index/image:Image").inputs.imageName as string).split(":").pop();
         const tags = new Set([
             await tagOf({}),
-            await tagOf({ "paved:imagePlatform": "linux/arm64" }),
+            await tagOf({ "paved:imagePlatform": "linux/amd64" }),
             await tagOf({ "paved:baseImage": "registry.example.com/node:22-bookworm-slim" }),
         ]);
         assert.strictEqual(tags.size, 3);

@@ -9,7 +9,8 @@ describe("infra/network", () => {
         assert.strictEqual(subnetCidr("10.1.0.0/18", 1), "10.1.4.0/22");
     });
 
-    const expected = { staging: { azs: 2, nats: 1 }, prod: { azs: 3, nats: 3 } };
+    // staging egresses through one NAT instance (paved:natMode=instance, a cost lever): see natinstance.test.ts.
+    const expected = { staging: { azs: 2, nats: 0 }, prod: { azs: 3, nats: 3 } };
     for (const stack of STACKS) {
         describe(stack, () => {
             it(`spans ${expected[stack].azs} AZs with public, private and isolated subnets`, async () => {
@@ -36,7 +37,7 @@ describe("infra/network", () => {
                 const routes = ofType(p, "aws:ec2/route:Route");
                 const isolatedRt = one(p, "aws:ec2/routeTable:RouteTable", "-isolated");
                 assert.ok(!routes.some((r) => r.inputs.routeTableId === isolatedRt.id), "isolated route table has no routes");
-                const natRoutes = routes.filter((r) => r.inputs.natGatewayId);
+                const natRoutes = routes.filter((r) => r.inputs.natGatewayId || r.inputs.networkInterfaceId);
                 assert.strictEqual(natRoutes.length, expected[stack].azs);
                 const igwRoutes = routes.filter((r) => r.inputs.gatewayId);
                 assert.strictEqual(igwRoutes.length, 1);

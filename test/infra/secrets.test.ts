@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { plan, one, STACKS } from "./helpers";
+import { plan, one, STACKS, keyFor } from "./helpers";
 
 describe("infra/secrets", () => {
     for (const stack of STACKS) {
@@ -8,7 +8,7 @@ describe("infra/secrets", () => {
             const pw = one(p, "random:index/randomPassword:RandomPassword");
             assert.ok(pw.inputs.length >= 32);
             const secret = one(p, "aws:secretsmanager/secret:Secret", "-jwt");
-            assert.strictEqual(secret.inputs.kmsKeyId, one(p, "aws:kms/key:Key", "-secrets").outputs!.arn);
+            assert.strictEqual(secret.inputs.kmsKeyId, keyFor(p, "secrets").outputs!.arn);
             assert.strictEqual(secret.inputs.recoveryWindowInDays, stack === "prod" ? 30 : 7);
             const version = one(p, "aws:secretsmanager/secretVersion:SecretVersion");
             assert.strictEqual(version.inputs.secretId, secret.id);

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { ENV_CONTRACT, envVarsBySource } from "../../app/src/contract";
 import { containerEnv } from "../../infra/service";
 import { runPlan } from "../../infra/offline/plan";
-import { plan, ofType, one, containers, policyDoc, STACKS } from "./helpers";
+import { plan, ofType, one, containers, policyDoc, STACKS, keyFor } from "./helpers";
 
 const SECRET_NAME = /(SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE)/;
 
@@ -88,7 +88,8 @@ describe("infra/service", () => {
                 const priv = ofType(p, "aws:ec2/subnet:Subnet").filter((x) => x.inputs.tags.tier === "private").map((x) => x.id).sort();
                 assert.deepStrictEqual([...s.inputs.networkConfiguration.subnets].sort(), priv);
                 assert.strictEqual(s.inputs.loadBalancers[0].targetGroupArn, one(p, "aws:lb/targetGroup:TargetGroup").outputs!.arn);
-                assert.strictEqual(one(p, "aws:ecs/cluster:Cluster").inputs.settings[0].value, "enabled");
+                // Container Insights: on in prod, off in staging (paved:containerInsights, a cost lever).
+                assert.strictEqual(one(p, "aws:ecs/cluster:Cluster").inputs.settings[0].value, stack === "prod" ? "enabled" : "disabled");
             });
 
             it("autoscales on CPU, memory and requests per target within per-stack bounds", async () => {
@@ -106,10 +107,10 @@ describe("infra/service", () => {
                 const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-execution"));
                 const sid = (s: string) => doc.Statement.find((x: any) => x.Sid === s);
                 assert.deepStrictEqual([...sid("Secrets").Resource].sort(), [p.outputs.dbMasterSecretArn, one(p, "aws:secretsmanager/secret:Secret").outputs!.arn].sort());
-                assert.strictEqual(sid("SecretsKey").Resource, one(p, "aws:kms/key:Key", "-secrets").outputs!.arn);
+                assert.strictEqual(sid("SecretsKey").Resource, keyFor(p, "secrets").outputs!.arn);
                 assert.deepStrictEqual(sid("EcrPull").Resource, one(p, "aws:ecr/repository:Repository").outputs!.arn);
                 assert.deepStrictEqual(sid("EcrAuth"), { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" });
-                assert.strictEqual(sid("ImageKey").Resource, one(p, "aws:kms/key:Key", "-image").outputs!.arn);
+                assert.strictEqual(sid("ImageKey").Resource, keyFor(p, "image").outputs!.arn);
                 assert.strictEqual(sid("ImageKey").Action, "kms:Decrypt");
                 assert.strictEqual(sid("Logs").Resource, `${one(p, "aws:cloudwatch/logGroup:LogGroup", "-service").outputs!.arn}:*`);
                 assert.ok(doc.Statement.every((s: any) => s.Action !== "*" && !(Array.isArray(s.Action) && s.Action.includes("*"))));
@@ -120,7 +121,7 @@ describe("infra/service", () => {
                 const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-task"));
                 const bucketArn = one(p, "aws:s3/bucket:Bucket", "-attachments").outputs!.arn;
                 const resources = doc.Statement.map((s: any) => s.Resource);
-                assert.deepStrictEqual(resources, [bucketArn, `${bucketArn}/*`, one(p, "aws:kms/key:Key", "-storage").outputs!.arn]);
+                assert.deepStrictEqual(resources, [bucketArn, `${bucketArn}/*`, keyFor(p, "storage").outputs!.arn]);
             });
         });
     }

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { runPlan } from "../../infra/offline/plan";
-import { plan, ofType, one, policyDoc, STACKS } from "./helpers";
+import { plan, ofType, one, policyDoc, STACKS, keyFor } from "./helpers";
 
 describe("infra/storage", () => {
     for (const stack of STACKS) {
@@ -19,7 +19,7 @@ describe("infra/storage", () => {
                     const sse = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0].inputs.rules[0].applyServerSideEncryptionByDefault;
                     if (bucket === "-attachments") {
                         assert.strictEqual(sse.sseAlgorithm, "aws:kms");
-                        assert.strictEqual(sse.kmsMasterKeyId, one(p, "aws:kms/key:Key", "-storage").outputs!.arn);
+                        assert.strictEqual(sse.kmsMasterKeyId, keyFor(p, "storage").outputs!.arn);
                     } else {
                         assert.strictEqual(sse.sseAlgorithm, "AES256", "ALB log delivery supports SSE-S3 only");
                     }
