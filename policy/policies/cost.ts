@@ -7,6 +7,7 @@ import { estimate, topResources, usd, type Estimate } from "../lib/pricing";
 export const monthlyEstimate = stackPolicy({
     name: "paved-monthly-estimate",
     description: "The stack's estimated monthly AWS bill (on-demand list prices from the dated price table, default usage assumptions) stays within maxUsd from the stack's policy config.",
+    rationale: "Users' write-ups: small teams found their bill after the fact and kept cost tables by hand. A budget in the plan makes a cost jump visible in the pull request that causes it.",
     severity: "low",
     enforcementLevel: "advisory",
     remediationSteps: "Run `npm run cost -- <stack>` for the lines behind the estimate; use the stack's cost levers (natMode=instance, a smaller dbInstanceClass, linux/arm64 tasks, kmsKeys=perDataClass, containerInsights=false for non-prod) or raise maxUsd deliberately.",

@@ -43,5 +43,6 @@ export const policyAreas: Array<{ area: string; module: string; policies: PavedP
     { area: "Storage and logs (S3, CloudWatch Logs)", module: "storage", policies: [...storagePolicies, ...storageStackPolicies] },
     { area: "Compute (ECS, EC2, EBS)", module: "compute", policies: [...computePolicies, ...computeStackPolicies] },
     { area: "IAM, ECR and KMS", module: "iam", policies: iamPolicies },
+    { area: "Cost", module: "cost", policies: costStackPolicies },
     { area: "Exemptions", module: "exemptions", policies: exemptionPolicies },
 ];

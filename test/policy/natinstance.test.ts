@@ -43,7 +43,7 @@ describe("policy: paved-ec2-no-public-ip accepts exactly the NAT-instance shape"
     });
 
     it("flags an ordinary instance with a public IP (sourceDestCheck left on)", async () => {
-        await violates(POLICY, stack({ sourceDestCheck: true }), /associatePublicIpAddress is true \(it is not a NAT instance \(sourceDestCheck is not false\)\)/);
+        await violates(POLICY, stack({ sourceDestCheck: true }), /associatePublicIpAddress is true\); it is not a NAT instance \(sourceDestCheck is not false\)/);
     });
 
     it("flags a 'NAT instance' in a subnet without a route to an internet gateway", async () => {
