@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runCommand, type CommandSpec, type ParsedOptions } from "./options";
-import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult } from "./plan";
+import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult, isSecretValue } from "./plan";
 
 const USAGE = "usage: npm run plan -- <stack> [--out FILE] [--config KEY=VALUE] (--help for more)";
 
@@ -77,6 +77,14 @@ export function keySettings(r: ExportResource): string {
     }
 }
 
+/** Secret values (from `secure:` config) print as [secret], as in `pulumi preview`. */
+function maskSecrets(v: any): any {
+    if (isSecretValue(v)) return "[secret]";
+    if (Array.isArray(v)) return v.map(maskSecrets);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskSecrets(x)]));
+    return v;
+}
+
 /** The readable tree: stack → components → resources, one line each. */
 export function renderTree(res: ExportResource[]): string {
     const children = new Map<string, ExportResource[]>();
@@ -88,7 +96,7 @@ export function renderTree(res: ExportResource[]): string {
     const lines: string[] = [];
     const label = (r: ExportResource) => {
         const name = r.urn.split("::").pop();
-        const ks = r.custom ? keySettings(r) : "";
+        const ks = r.custom ? keySettings({ ...r, inputs: maskSecrets(r.inputs), outputs: maskSecrets(r.outputs) }) : "";
         return `${r.custom ? "" : "[component] "}${r.type} ${name}${ks ? `  (${ks})` : ""}`;
     };
     const walk = (r: ExportResource, prefix: string, last: boolean, root: boolean) => {
