@@ -13,13 +13,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkInstanceTypeName, ec2Sizing, Ec2SizingError } from "./ec2-sizing";
 import { closest } from "./offline/options";
+import { HEALTH_PATH } from "./app";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
 
 type KeyType = "string" | "integer" | "boolean";
 
-interface KeySpec<T> {
+export interface KeySpec<T> {
     type: KeyType;
     /** Default used when the stack does not set the key (mirrored in Pulumi.yaml). */
     default: T;
@@ -85,6 +86,14 @@ export const CONFIG_KEYS = {
     // Cost lever: one KMS key per data class instead of one per purpose. Changing it on an existing
     // stack replaces the database and the ECR repository (their key cannot change in place): see docs/cost.md.
     kmsKeys: str("perPurpose", "KMS key layout: one key per purpose (perPurpose: logs, database, secrets, storage, image) or one per data class (perDataClass: logs for logs and alarms, data for database, secrets, attachments and images)", { allowed: ["perPurpose", "perDataClass"] }),
+    // --- app (the contract file describes the app; these override a field per stack)
+    appContract: str("app/paved.app.json", "The app contract (JSON, relative to the project): image build, port, health checks, migrations, environment (docs/your-app.md)", {
+        check: (v) => /^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]+\.json$/.test(v) ? undefined : "must be a .json file path relative to the project directory, e.g. app/paved.app.json",
+    }),
+    appPort: int(0, "Container port for this stack; 0 keeps the contract's `port`", { min: 0, max: 65535 }),
+    appHealthCheckPath: str("", "ALB health-check path for this stack; empty keeps the contract's `healthCheck.path`", {
+        check: (v) => v === "" || HEALTH_PATH.test(v) ? undefined : "must be an HTTP path starting with /, e.g. /health",
+    }),
     // --- image
     imagePlatform: str("linux/amd64", "Platform the app image is built for and the tasks run on (Fargate, or the EC2 hosts' AMI and instance type)", { allowed: ["linux/amd64", "linux/arm64"] }),
     baseImage: str("", "BASE_IMAGE build arg for app/Dockerfile; empty keeps the Dockerfile's default"),
@@ -203,7 +212,7 @@ export class ConfigError extends Error {
     }
 }
 
-function describeAllowed(spec: KeySpec<any>): string {
+export function describeAllowed(spec: KeySpec<any>): string {
     if (spec.allowed) return `one of: ${spec.allowed.join(", ")}`;
     if (spec.type === "boolean") return "true or false";
     if (spec.type === "integer") return `an integer${spec.min !== undefined ? ` from ${spec.min}` : ""}${spec.max !== undefined ? ` to ${spec.max}` : ""}`;
