@@ -139,7 +139,7 @@ export const CONFIG_KEYS = {
     migrateGraceSeconds: int(300, "Extra health-check grace for the migrate step (s), added to healthCheckGraceSeconds when migrateOnDeploy is true", { min: 0, max: 3600 }),
     logLevel: str("info", "App LOG_LEVEL", { allowed: ["fatal", "error", "warn", "info", "debug", "trace"] }),
     // Deliberate relaxation: ECS Exec opens an interactive shell path into tasks.
-    enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires)"),
+    enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires, so the pack's paved-ecs-readonly-root-filesystem blocks it until you record an expiring exemption: `npm run policy -- exempt paved-ecs-readonly-root-filesystem service-app --reason \"...\" --expires YYYY-MM-DD --stack <stack>`)"),
     // --- compute (EC2 capacity: docs/ec2.md; sizes checked against infra/reference/ec2-instance-types.json)
     compute: str("fargate", "Where the tasks run: fargate (AWS-managed capacity) or ec2 (the same task definition on an ECS capacity provider backed by an Auto Scaling group of hardened ECS-optimized hosts)", { allowed: ["fargate", "ec2"] }),
     ec2InstanceType: str("", "compute=ec2: host instance type from infra/reference/ec2-instance-types.json; empty = m6i.large (linux/amd64) or m7g.large (linux/arm64)", { check: checkInstanceTypeName }),
