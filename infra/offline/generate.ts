@@ -8,6 +8,7 @@ import * as path from "path";
 import { runCommand, type CommandSpec } from "./options";
 import { appContractModule, infraContractTypes } from "./contract-types";
 import { configReference } from "./config-reference";
+import { renderPolicyReference } from "../../policy/scripts/policy-docs";
 import { REPO_ROOT } from "../app";
 
 export interface Generated {
@@ -22,6 +23,7 @@ export const GENERATED: Generated[] = [
     { file: "app/src/contract.ts", from: "app/paved.app.json", generate: () => appContractModule() },
     { file: "infra/contract.generated.ts", from: "app/paved.app.json", generate: () => infraContractTypes() },
     { file: "docs/config.md", from: "infra/config.ts (CONFIG_KEYS)", generate: () => configReference() },
+    { file: "docs/policies.md", from: "policy/policies", generate: () => renderPolicyReference() },
 ];
 
 /** Files whose content differs from what their generator produces now. */
