@@ -1,10 +1,12 @@
 /**
  * Typed, validated configuration for the paved program.
  *
- * Every size, count and toggle lives here as one entry of CONFIG_KEYS. The same
- * table is declared in Pulumi.yaml (`config:` block, checked by a test) so the
- * Pulumi CLI and this module agree on types and defaults. Per-stack values live in
- * Pulumi.<stack>.yaml under the `paved:` namespace.
+ * Every size, count and toggle lives here as ONE entry of CONFIG_KEYS (type, default,
+ * description, allowed values or range, check): the single declaration of a key. Validation
+ * reads it, and `npm run docs` generates Pulumi.yaml's `config:` block and the reference
+ * docs/config.md from it (a freshness test fails when they are stale). Per-stack values live
+ * in Pulumi.<stack>.yaml under the `paved:` namespace; a key not declared here is refused
+ * with the closest known one.
  *
  * A bad value fails the plan before any resource is built, with a message that
  * names the key, the value and what is allowed — a wrong instance class or a 7-day

@@ -9,6 +9,7 @@ import { runCommand, type CommandSpec } from "./options";
 import { appContractModule, infraContractTypes } from "./contract-types";
 import { configReference } from "./config-reference";
 import { renderPolicyReference } from "../../policy/scripts/policy-docs";
+import { projectFile } from "./project-config";
 import { REPO_ROOT } from "../app";
 
 export interface Generated {
@@ -22,6 +23,7 @@ export interface Generated {
 export const GENERATED: Generated[] = [
     { file: "app/src/contract.ts", from: "app/paved.app.json", generate: () => appContractModule() },
     { file: "infra/contract.generated.ts", from: "app/paved.app.json", generate: () => infraContractTypes() },
+    { file: "Pulumi.yaml", from: "infra/config.ts (CONFIG_KEYS): the config: block", generate: () => projectFile() },
     { file: "docs/config.md", from: "infra/config.ts (CONFIG_KEYS)", generate: () => configReference() },
     { file: "docs/policies.md", from: "policy/policies", generate: () => renderPolicyReference() },
 ];
