@@ -390,7 +390,7 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
             ec2Sizing(ec2SizingInput(c, isProd));
         } catch (e) {
             if (e instanceof Ec2SizingError) fail(`${e.message} (stack "${stack}": set it with \`pulumi config set\` or in Pulumi.${stack}.yaml)`);
-            throw e;
+            else throw e;
         }
     }
     const certKeys: ConfigKey[] = ["domain", "hostedZoneId", "certificateArn"];
