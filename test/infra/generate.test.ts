@@ -1,17 +1,18 @@
 import * as assert from "assert";
-import { GENERATED, staleFiles, main } from "../../infra/offline/generate";
+import { GENERATED, staleFiles } from "../../infra/offline/generate";
 import { appContractModule, infraContractTypes } from "../../infra/offline/contract-types";
 import { loadAppContract } from "../../infra/app";
 
 describe("generated files (npm run docs)", () => {
-    it("every generated file is fresh: run `npm run docs` after changing its source", () => {
-        assert.deepStrictEqual(staleFiles().map((g) => g.file), []);
+    it("every generated file is fresh: run `npm run docs` after changing its source", async function () {
+        this.timeout(120000);
+        assert.deepStrictEqual((await staleFiles()).map((g) => g.file), []);
     });
 
-    it("--check exits 0 when fresh; the command lists what it generates in --help", async () => {
-        assert.strictEqual(await main(["--check"]), 0);
+    it("the command lists what it generates in --help", async () => {
         assert.ok(GENERATED.some((g) => g.file === "docs/config.md"));
         assert.ok(GENERATED.some((g) => g.file === "app/src/contract.ts"));
+        for (const f of ["docs/policies.md", "docs/architecture.md", "Pulumi.yaml"]) assert.ok(GENERATED.some((g) => g.file === f), f);
     });
 
     it("a variable added to the contract changes both generated type files", () => {
