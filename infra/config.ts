@@ -1,10 +1,12 @@
 /**
  * Typed, validated configuration for the paved program.
  *
- * Every size, count and toggle lives here as one entry of CONFIG_KEYS. The same
- * table is declared in Pulumi.yaml (`config:` block, checked by a test) so the
- * Pulumi CLI and this module agree on types and defaults. Per-stack values live in
- * Pulumi.<stack>.yaml under the `paved:` namespace.
+ * Every size, count and toggle lives here as ONE entry of CONFIG_KEYS (type, default,
+ * description, allowed values or range, check): the single declaration of a key. Validation
+ * reads it, and `npm run docs` generates Pulumi.yaml's `config:` block and the reference
+ * docs/config.md from it (a freshness test fails when they are stale). Per-stack values live
+ * in Pulumi.<stack>.yaml under the `paved:` namespace; a key not declared here is refused
+ * with the closest known one.
  *
  * A bad value fails the plan before any resource is built, with a message that
  * names the key, the value and what is allowed — a wrong instance class or a 7-day
@@ -12,13 +14,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkInstanceTypeName, ec2Sizing, Ec2SizingError } from "./ec2-sizing";
+import { closest } from "./offline/options";
+import { HEALTH_PATH } from "./app";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
 
 type KeyType = "string" | "integer" | "boolean";
 
-interface KeySpec<T> {
+export interface KeySpec<T> {
     type: KeyType;
     /** Default used when the stack does not set the key (mirrored in Pulumi.yaml). */
     default: T;
@@ -30,6 +34,11 @@ interface KeySpec<T> {
     max?: number;
     /** Extra check; returns an error text or undefined. */
     check?: (v: T) => string | undefined;
+    /**
+     * For keys whose default does not pass `check` (e.g. ""): a value of the right format the
+     * offline plan uses when the stack sets the key as `secure:` (it cannot decrypt it).
+     */
+    placeholder?: (region: string) => string;
 }
 
 const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -68,7 +77,7 @@ export const CONFIG_KEYS = {
     vpcCidr: str("10.0.0.0/16", "VPC IPv4 CIDR (a /16 to /20 private range)", {
         check: (v) => /^(10|172|192)\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|20)$/.test(v) ? undefined : "must be a private IPv4 CIDR with a /16 to /20 prefix, e.g. 10.0.0.0/16",
     }),
-    azCount: int(2, "Availability zones to span (at least 2)", { min: 2, max: 3 }),
+    azCount: int(2, "Availability zones to span (2 or 3)", { min: 2, max: 3 }),
     natGateways: str("single", "NAT gateways: one shared (single) or one per AZ (perAz)", { allowed: ["single", "perAz"] }),
     // Cost lever for non-prod (refused for prod): a NAT instance costs ~$7/month against ~$37 for a
     // NAT gateway, but it is one instance in one AZ (egress stops while it is down) that you patch.
@@ -79,6 +88,14 @@ export const CONFIG_KEYS = {
     // Cost lever: one KMS key per data class instead of one per purpose. Changing it on an existing
     // stack replaces the database and the ECR repository (their key cannot change in place): see docs/cost.md.
     kmsKeys: str("perPurpose", "KMS key layout: one key per purpose (perPurpose: logs, database, secrets, storage, image) or one per data class (perDataClass: logs for logs and alarms, data for database, secrets, attachments and images)", { allowed: ["perPurpose", "perDataClass"] }),
+    // --- app (the contract file describes the app; these override a field per stack)
+    appContract: str("app/paved.app.json", "The app contract (JSON, relative to the project): image build, port, health checks, migrations, environment (docs/your-app.md)", {
+        check: (v) => /^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]+\.json$/.test(v) ? undefined : "must be a .json file path relative to the project directory, e.g. app/paved.app.json",
+    }),
+    appPort: int(0, "Container port for this stack; 0 keeps the contract's `port`", { min: 0, max: 65535 }),
+    appHealthCheckPath: str("", "ALB health-check path for this stack; empty keeps the contract's `healthCheck.path`", {
+        check: (v) => v === "" || HEALTH_PATH.test(v) ? undefined : "must be an HTTP path starting with /, e.g. /health",
+    }),
     // --- image
     imagePlatform: str("linux/amd64", "Platform the app image is built for and the tasks run on (Fargate, or the EC2 hosts' AMI and instance type)", { allowed: ["linux/amd64", "linux/arm64"] }),
     baseImage: str("", "BASE_IMAGE build arg for app/Dockerfile; empty keeps the Dockerfile's default"),
@@ -124,7 +141,7 @@ export const CONFIG_KEYS = {
     migrateGraceSeconds: int(300, "Extra health-check grace for the migrate step (s), added to healthCheckGraceSeconds when migrateOnDeploy is true", { min: 0, max: 3600 }),
     logLevel: str("info", "App LOG_LEVEL", { allowed: ["fatal", "error", "warn", "info", "debug", "trace"] }),
     // Deliberate relaxation: ECS Exec opens an interactive shell path into tasks.
-    enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires)"),
+    enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires, so the pack's paved-ecs-readonly-root-filesystem blocks it until you record an expiring exemption: `npm run policy -- exempt paved-ecs-readonly-root-filesystem service-app --reason \"...\" --expires YYYY-MM-DD --stack <stack>`)"),
     // --- compute (EC2 capacity: docs/ec2.md; sizes checked against infra/reference/ec2-instance-types.json)
     compute: str("fargate", "Where the tasks run: fargate (AWS-managed capacity) or ec2 (the same task definition on an ECS capacity provider backed by an Auto Scaling group of hardened ECS-optimized hosts)", { allowed: ["fargate", "ec2"] }),
     ec2InstanceType: str("", "compute=ec2: host instance type from infra/reference/ec2-instance-types.json; empty = m6i.large (linux/amd64) or m7g.large (linux/arm64)", { check: checkInstanceTypeName }),
@@ -140,12 +157,15 @@ export const CONFIG_KEYS = {
     // --- load balancer / certificate
     domain: str("", "Public host name (e.g. app.example.com); with hostedZoneId, ACM issues a DNS-validated certificate", {
         check: (v) => v === "" || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v) ? undefined : "must be a lowercase DNS name such as app.example.com",
+        placeholder: () => "offline-placeholder.example.com",
     }),
     hostedZoneId: str("", "Route 53 hosted zone id for domain (DNS validation and the alias record)", {
         check: (v) => v === "" || /^Z[A-Z0-9]{1,31}$/.test(v) ? undefined : "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+        placeholder: () => "Z0FFLINEPLACEHOLDER",
     }),
     certificateArn: str("", "Existing ACM certificate ARN for the HTTPS listener (instead of domain+hostedZoneId)", {
         check: (v) => v === "" || /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(v) ? undefined : "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+        placeholder: (region) => `arn:aws:acm:${region}:123456789012:certificate/offline-placeholder`,
     }),
     sslPolicy: str("ELBSecurityPolicy-TLS13-1-2-2021-06", "HTTPS listener TLS policy (TLS 1.2+ only)", { allowed: ALLOWED_SSL_POLICIES }),
     hstsMaxAgeSeconds: int(31536000, "HSTS max-age injected by the HTTPS listener (at least one year)", { min: 31536000, max: 63072000 }),
@@ -159,6 +179,7 @@ export const CONFIG_KEYS = {
     logRetentionDays: int(30, "CloudWatch log retention for app, flow and RDS logs (days)", { allowed: CLOUDWATCH_RETENTION_DAYS }),
     alarmEmail: str("", "Optional e-mail subscribed to the alarm topic (confirm the e-mail AWS sends)", {
         check: (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "must be an e-mail address",
+        placeholder: () => "offline-placeholder@example.com",
     }),
     latencyP99AlarmSeconds: int(2, "Target p99 response time alarm threshold (s)", { min: 1, max: 60 }),
     error5xxAlarmPercent: int(5, "ALB 5xx rate alarm threshold (% of requests)", { min: 1, max: 100 }),
@@ -181,6 +202,8 @@ export type AppConfig = { [K in ConfigKey]: ValueOf<K> extends boolean ? boolean
     isProd: boolean;
     /** Resource name prefix, e.g. paved-staging. */
     name: string;
+    /** Keys the stack sets as `secure:` (encrypted) values. */
+    secretKeys: string[];
 };
 
 /** Thrown for every invalid config value; the message names the key and the allowed values. */
@@ -191,48 +214,139 @@ export class ConfigError extends Error {
     }
 }
 
-function describeAllowed(spec: KeySpec<any>): string {
+export function describeAllowed(spec: KeySpec<any>): string {
     if (spec.allowed) return `one of: ${spec.allowed.join(", ")}`;
     if (spec.type === "boolean") return "true or false";
     if (spec.type === "integer") return `an integer${spec.min !== undefined ? ` from ${spec.min}` : ""}${spec.max !== undefined ? ` to ${spec.max}` : ""}`;
     return "a string";
 }
 
-function parseValue(key: string, spec: KeySpec<any>, raw: string, stack: string): any {
+/** Parses and checks one raw value: the typed value, or the problem (key, value, what is allowed, how to fix). */
+function parseValue(key: string, spec: KeySpec<any>, raw: string, stack: string): { value?: any; problem?: string } {
     const fq = `${NAMESPACE}:${key}`;
-    const bad = (why?: string) => new ConfigError(`Invalid config ${fq}=${JSON.stringify(raw)}: ${why ?? `must be ${describeAllowed(spec)}`}. Fix it with \`pulumi config set ${fq} <value>\` or in Pulumi.${stack}.yaml.`);
+    const bad = (why?: string) => ({ problem: `Invalid config ${fq}=${JSON.stringify(raw)}: ${why ?? `must be ${describeAllowed(spec)}`}. Fix it with \`pulumi config set ${fq} <value>\` or in Pulumi.${stack}.yaml.` });
     let v: any;
     if (spec.type === "boolean") {
-        if (raw !== "true" && raw !== "false") throw bad();
+        if (raw !== "true" && raw !== "false") return bad();
         v = raw === "true";
     } else if (spec.type === "integer") {
-        if (!/^-?\d+$/.test(raw.trim())) throw bad();
+        if (!/^-?\d+$/.test(raw.trim())) return bad();
         v = Number(raw);
     } else {
         v = raw;
     }
-    if (spec.allowed && !spec.allowed.includes(v)) throw bad();
-    if (typeof v === "number" && ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) throw bad();
+    if (spec.allowed && !spec.allowed.includes(v)) return bad();
+    if (typeof v === "number" && ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) return bad();
     const err = spec.check?.(v);
-    if (err) throw bad(err);
-    return v;
+    if (err) return bad(err);
+    return { value: v };
 }
 
 /**
- * Reads and validates every key. `get` returns the raw string value of a key in
- * the `paved` namespace (the Pulumi config by default; tests pass a map).
+ * Where config values come from: the Pulumi config of the running stack (`pulumi up`, and the
+ * offline plan, which sets the same config under mocks), or a map in tests.
  */
-export function loadConfig(get: (key: string) => string | undefined = (k) => new pulumi.Config(NAMESPACE).get(k), region?: string, stack: string = pulumi.getStack()): AppConfig {
+export interface ConfigSource {
+    /** Raw string value of a key of the `paved` namespace (without the namespace). */
+    get(key: string): string | undefined;
+    /** Every key set in the `paved` namespace (without the namespace), to catch typos. */
+    keys(): string[];
+    /** Whether the value is a `secure:` (encrypted) one. */
+    isSecret?(key: string): boolean;
+}
+
+// Not in the SDK's typings; the same module Config.get reads (stable across 3.x).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const runtimeConfig: { isConfigSecret(fqKey: string): boolean } = require("@pulumi/pulumi/runtime/config");
+
+/** The running stack's config (what `pulumi up` and the offline plan pass the program). */
+export function pulumiConfigSource(): ConfigSource {
+    const config = new pulumi.Config(NAMESPACE);
+    return {
+        get: (k) => config.get(k),
+        keys: () => Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(`${NAMESPACE}:`)).map((k) => k.slice(NAMESPACE.length + 1)),
+        isSecret: (k) => runtimeConfig.isConfigSecret(`${NAMESPACE}:${k}`),
+    };
+}
+
+/** A config source over a plain map of `paved` keys (without the namespace). */
+export function mapConfigSource(values: Record<string, string | undefined>, secretKeys: readonly string[] = []): ConfigSource {
+    return {
+        get: (k) => values[k],
+        keys: () => Object.keys(values).filter((k) => values[k] !== undefined),
+        isSecret: (k) => secretKeys.includes(k),
+    };
+}
+
+/**
+ * A value for a `secure:` key in the offline plan, which cannot decrypt it: one that satisfies
+ * the key's format (so the plan runs the same code paths), never the real value.
+ */
+export function offlinePlaceholder(fqKey: string, region: string): string {
+    const [ns, key] = fqKey.includes(":") ? fqKey.split(":", 2) : [NAMESPACE, fqKey];
+    const spec = ns === NAMESPACE ? (CONFIG_KEYS as Record<string, KeySpec<any>>)[key] : undefined;
+    // Every distinctive placeholder contains "placeholder": the plan marks what carries it as secret.
+    if (!spec) return "offline-plan-placeholder";
+    if (spec.placeholder) return spec.placeholder(region);
+    if (spec.default !== "") return String(spec.default);
+    if (spec.allowed) return String(spec.allowed[0]);
+    return "offline-plan-placeholder";
+}
+
+/** Thrown when the config has problems: every problem found, one per line. */
+export class ConfigErrors extends ConfigError {
+    constructor(public readonly problems: string[]) {
+        super(problems.length === 1 ? problems[0] : `${problems.length} config problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+}
+
+/**
+ * Reads and validates every key and reports EVERY problem in one error (not just the first):
+ * unknown `paved:` keys (with the closest known key), bad values, cross-key and prod rules.
+ * `source` is the Pulumi config by default; a plain getter (key → raw value) is also accepted.
+ */
+export function loadConfig(source: ConfigSource | ((key: string) => string | undefined) = pulumiConfigSource(), region?: string, stack: string = pulumi.getStack()): AppConfig {
+    const src: ConfigSource = typeof source === "function" ? { get: source, keys: () => [] } : source;
+    const problems: string[] = [];
+    const fail = (msg: string) => { problems.push(msg); };
+    const known = Object.keys(CONFIG_KEYS);
+    for (const k of src.keys()) {
+        if (known.includes(k)) continue;
+        const near = closest(k, known);
+        fail(`Unknown config ${NAMESPACE}:${k}${near ? ` (did you mean ${NAMESPACE}:${near}?)` : ""}: paved ignores no key silently. Fix the key in Pulumi.${stack}.yaml, or remove it with \`pulumi config rm ${NAMESPACE}:${k}\`. Every key: docs/config.md.`);
+    }
+
     const out: Record<string, any> = {};
+    const invalid = new Set<string>();
+    const secretKeys: string[] = [];
     for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]) {
-        const raw = get(key);
-        out[key] = raw === undefined ? spec.default : parseValue(key, spec, String(raw), stack);
+        const raw = src.get(key);
+        if (raw !== undefined && src.isSecret?.(key)) secretKeys.push(key);
+        if (raw === undefined) {
+            out[key] = spec.default;
+            continue;
+        }
+        const r = parseValue(key, spec, String(raw), stack);
+        if (r.problem) {
+            fail(r.problem);
+            invalid.add(key);
+            out[key] = spec.default;
+        } else {
+            out[key] = r.value;
+        }
     }
     const c = out as AppConfig;
-    const fail = (msg: string) => { throw new ConfigError(msg); };
+    /** A cross-key rule, checked only when every key it reads parsed (no follow-on noise from a bad value). */
+    const rule = (keys: ConfigKey[], broken: boolean, msg: () => string) => {
+        if (keys.some((k) => invalid.has(k))) return;
+        if (broken) fail(msg());
+    };
+    const fq = (k: ConfigKey) => `${NAMESPACE}:${k}`;
+    const kv = (k: ConfigKey) => `${fq(k)}=${c[k]}`;
+
     const awsRegion = region ?? new pulumi.Config("aws").get("region");
     if (!awsRegion) fail("Missing config aws:region: set it with `pulumi config set aws:region <region>` (e.g. us-east-1).");
-    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(awsRegion!)) fail(`Invalid config aws:region=${JSON.stringify(awsRegion)}: must be an AWS region such as us-east-1.`);
+    else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(awsRegion)) fail(`Invalid config aws:region=${JSON.stringify(awsRegion)}: must be an AWS region such as us-east-1.`);
 
     // The stack name becomes part of AWS resource names (`paved-<stack>` prefix): the ALB name
     // (<= 32 chars), the S3 bucket prefixes (<= 37 chars, lowercase), the RDS identifier and
@@ -241,48 +355,60 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
     if (!STACK_NAME.test(stack) || stack.length > MAX_STACK_NAME_LENGTH) {
         fail(`Invalid stack name ${JSON.stringify(stack)}: AWS resource names are derived from it, so it must be 1-${MAX_STACK_NAME_LENGTH} characters of lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (e.g. staging, prod, qa-eu). Create the stack with such a name: \`pulumi stack init <name>\` and Pulumi.<name>.yaml.`);
     }
-    if (c.certificateArn !== "") {
+    if (c.certificateArn !== "" && awsRegion) {
         const certRegion = c.certificateArn.split(":")[3];
         // ALB listeners can only use an ACM certificate from their own region.
         if (certRegion !== awsRegion) fail(`Invalid config ${NAMESPACE}:certificateArn: the certificate is in ${certRegion} but the stack deploys to aws:region=${awsRegion}; an ALB can only use an ACM certificate from its own region. Request or import the certificate in ${awsRegion}, or use ${NAMESPACE}:domain + ${NAMESPACE}:hostedZoneId.`);
     }
-    if (c.environment === "") fail(`Missing config ${NAMESPACE}:environment: must be one of: staging, prod. Set it in Pulumi.${stack}.yaml.`);
+    if (c.environment === "" && !invalid.has("environment")) fail(`Missing config ${NAMESPACE}:environment: must be one of: staging, prod. Set it in Pulumi.${stack}.yaml.`);
     const isProd = c.environment === "prod";
 
-    // Cross-key rules. Prod hardening is not optional: each relaxation is refused by name.
-    if (!FARGATE_MEMORY[c.taskCpu].includes(c.taskMemoryMib)) {
-        fail(`Invalid config ${NAMESPACE}:taskMemoryMib=${c.taskMemoryMib}: with taskCpu=${c.taskCpu} it must be one of: ${FARGATE_MEMORY[c.taskCpu].join(", ")}.`);
-    }
-    if (c.minCapacity > c.maxCapacity) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: must be <= ${NAMESPACE}:maxCapacity (${c.maxCapacity}).`);
-    if (c.desiredCount < c.minCapacity || c.desiredCount > c.maxCapacity) fail(`Invalid config ${NAMESPACE}:desiredCount=${c.desiredCount}: must be between ${NAMESPACE}:minCapacity (${c.minCapacity}) and ${NAMESPACE}:maxCapacity (${c.maxCapacity}).`);
-    if (c.dbMaxAllocatedStorageGb < c.dbAllocatedStorageGb) fail(`Invalid config ${NAMESPACE}:dbMaxAllocatedStorageGb=${c.dbMaxAllocatedStorageGb}: must be >= ${NAMESPACE}:dbAllocatedStorageGb (${c.dbAllocatedStorageGb}).`);
+    // Cross-key rules. Each message names every key involved. Prod hardening is not optional:
+    // each relaxation is refused by name.
+    rule(["taskCpu", "taskMemoryMib"], !FARGATE_MEMORY[c.taskCpu].includes(c.taskMemoryMib),
+        () => `Invalid config ${kv("taskMemoryMib")}: with ${kv("taskCpu")} it must be one of: ${FARGATE_MEMORY[c.taskCpu].join(", ")} (or change ${fq("taskCpu")}).`);
+    rule(["minCapacity", "maxCapacity"], c.minCapacity > c.maxCapacity,
+        () => `Invalid config ${kv("minCapacity")}: must be <= ${fq("maxCapacity")} (${c.maxCapacity}).`);
+    rule(["desiredCount", "minCapacity", "maxCapacity"], c.minCapacity <= c.maxCapacity && (c.desiredCount < c.minCapacity || c.desiredCount > c.maxCapacity),
+        () => `Invalid config ${kv("desiredCount")}: must be between ${fq("minCapacity")} (${c.minCapacity}) and ${fq("maxCapacity")} (${c.maxCapacity}).`);
+    rule(["dbAllocatedStorageGb", "dbMaxAllocatedStorageGb"], c.dbMaxAllocatedStorageGb < c.dbAllocatedStorageGb,
+        () => `Invalid config ${kv("dbMaxAllocatedStorageGb")}: must be >= ${fq("dbAllocatedStorageGb")} (${c.dbAllocatedStorageGb}).`);
     if (isProd) {
-        if (!c.dbMultiAz) fail(`Invalid config ${NAMESPACE}:dbMultiAz=false: must be true when ${NAMESPACE}:environment=prod.`);
-        if (!c.dbDeletionProtection) fail(`Invalid config ${NAMESPACE}:dbDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
-        if (c.dbSkipFinalSnapshot) fail(`Invalid config ${NAMESPACE}:dbSkipFinalSnapshot=true: prod always keeps a final snapshot; allowed: false.`);
-        if (c.destroyWithContents) fail(`Invalid config ${NAMESPACE}:destroyWithContents=true: prod never deletes bucket contents or images on destroy; allowed: false.`);
-        if (!c.albDeletionProtection) fail(`Invalid config ${NAMESPACE}:albDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
-        if (c.natMode !== "gateway") fail(`Invalid config ${NAMESPACE}:natMode=${c.natMode}: prod keeps managed NAT gateways (a NAT instance is a single point of failure for egress); allowed: gateway.`);
-        if (c.minCapacity < 2) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: prod needs at least 2 tasks (one per AZ).`);
+        const prodRule = (k: ConfigKey, broken: boolean, why: string) => rule([k], broken, () => `Invalid config ${kv(k)}: ${why}`);
+        prodRule("dbMultiAz", !c.dbMultiAz, `must be true when ${fq("environment")}=prod.`);
+        prodRule("dbDeletionProtection", !c.dbDeletionProtection, `must be true when ${fq("environment")}=prod.`);
+        prodRule("dbSkipFinalSnapshot", c.dbSkipFinalSnapshot, `prod always keeps a final snapshot (${fq("environment")}=prod); allowed: false.`);
+        prodRule("destroyWithContents", c.destroyWithContents, `prod never deletes bucket contents or images on destroy (${fq("environment")}=prod); allowed: false.`);
+        prodRule("albDeletionProtection", !c.albDeletionProtection, `must be true when ${fq("environment")}=prod.`);
+        prodRule("natMode", c.natMode !== "gateway", `prod keeps managed NAT gateways (a NAT instance is a single point of failure for egress; ${fq("environment")}=prod); allowed: gateway.`);
+        prodRule("minCapacity", c.minCapacity < 2, `prod needs at least 2 tasks, one per AZ (${fq("environment")}=prod).`);
     }
-    if (c.compute === "ec2") {
+    const ec2Keys: ConfigKey[] = ["compute", "ec2InstanceType", "imagePlatform", "taskCpu", "taskMemoryMib", "minCapacity", "maxCapacity", "ec2MinInstances", "ec2MaxInstances", "ec2EniTrunking", "ec2TerminationProtection"];
+    if (c.compute === "ec2" && !ec2Keys.some((k) => invalid.has(k))) {
         if (isProd && !c.ec2TerminationProtection) fail(`Invalid config ${NAMESPACE}:ec2TerminationProtection=false: must be true when ${NAMESPACE}:environment=prod (hosts running tasks must never be scaled in).`);
         try {
             ec2Sizing(ec2SizingInput(c, isProd));
         } catch (e) {
             if (e instanceof Ec2SizingError) fail(`${e.message} (stack "${stack}": set it with \`pulumi config set\` or in Pulumi.${stack}.yaml)`);
-            throw e;
+            else throw e;
         }
     }
-    if ((c.domain === "") !== (c.hostedZoneId === "") && c.certificateArn === "") {
-        fail(`Incomplete certificate config: ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId must be set together (or set ${NAMESPACE}:certificateArn).`);
+    const certKeys: ConfigKey[] = ["domain", "hostedZoneId", "certificateArn"];
+    if (!certKeys.some((k) => invalid.has(k))) {
+        const hasZoneCert = c.domain !== "" && c.hostedZoneId !== "";
+        if (c.certificateArn !== "" && (c.domain !== "" || c.hostedZoneId !== "")) {
+            // Two certificate sources: refusing is safer than silently picking one.
+            const other = [c.domain !== "" ? fq("domain") : "", c.hostedZoneId !== "" ? fq("hostedZoneId") : ""].filter(Boolean).join(" and ");
+            fail(`Conflicting certificate config: ${fq("certificateArn")} and ${other} are both set. Choose one source: remove ${fq("certificateArn")} to have ACM issue a certificate for ${fq("domain")} (validated in ${fq("hostedZoneId")}), or remove ${other} to use the existing certificate.`);
+        } else if ((c.domain === "") !== (c.hostedZoneId === "") && c.certificateArn === "") {
+            fail(`Incomplete certificate config: ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId must be set together (or set ${NAMESPACE}:certificateArn).`);
+        } else if (!hasZoneCert && c.certificateArn === "") {
+            // A certificate source is mandatory: the ALB never serves the app over plain HTTP.
+            fail(`No certificate source for stack "${stack}": set ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId (ACM certificate validated in Route 53) or ${NAMESPACE}:certificateArn (an existing ACM certificate). The HTTPS listener cannot be built without one.`);
+        }
     }
-    // A certificate source is mandatory: the ALB never serves the app over plain HTTP.
-    const hasZoneCert = c.domain !== "" && c.hostedZoneId !== "";
-    if (!hasZoneCert && c.certificateArn === "") {
-        fail(`No certificate source for stack "${stack}": set ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId (ACM certificate validated in Route 53) or ${NAMESPACE}:certificateArn (an existing ACM certificate). The HTTPS listener cannot be built without one.`);
-    }
-    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}` };
+    if (problems.length > 0) throw new ConfigErrors(problems);
+    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}`, secretKeys };
 }
 
 /** The sizing inputs of compute=ec2 (infra/ec2-sizing.ts) from the validated config. */

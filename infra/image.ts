@@ -58,9 +58,9 @@ function collect(root: string, rel: string, out: string[]): void {
  * otherwise switching paved:imagePlatform or paved:baseImage would push a
  * different image under an existing tag, which the IMMUTABLE repository refuses.
  */
-export function appContentHash(root: string = REPO_ROOT, build: Record<string, unknown> = {}): string {
+export function appContentHash(root: string = REPO_ROOT, build: Record<string, unknown> = {}, inputs: readonly string[] = HASHED_PATHS): string {
     const files: string[] = [];
-    for (const p of HASHED_PATHS) collect(root, p, files);
+    for (const p of inputs) collect(root, p, files);
     const h = crypto.createHash("sha256");
     h.update(JSON.stringify(Object.keys(build).sort().map((k) => [k, build[k]]))).update("\0");
     for (const f of files.sort()) {
@@ -89,8 +89,12 @@ export interface ImageArgs {
     buildOnPreview: boolean;
     /** Let `pulumi destroy` delete the repository with its images (config destroyWithContents; never prod). */
     forceDelete: boolean;
-    /** Dockerfile path relative to the repo root. */
+    /** Dockerfile path relative to the repo root (the app contract's `build.dockerfile`). @default "app/Dockerfile" */
     dockerfile?: string;
+    /** Build context relative to the repo root (the app contract's `build.context`). @default "." */
+    context?: string;
+    /** Paths (relative to the repo root) whose content defines the image tag (the contract's `build.inputs`). @default HASHED_PATHS */
+    inputs?: string[];
     /** Tags applied to the repository. */
     tags: Record<string, string>;
 }
@@ -107,8 +111,9 @@ export class AppImage extends pulumi.ComponentResource {
         super("paved:aws:Image", name, {}, opts);
         const p = { parent: this };
         const dockerfile = args.dockerfile ?? "app/Dockerfile";
+        const context = args.context ?? ".";
         if (!fs.existsSync(path.join(REPO_ROOT, dockerfile))) {
-            throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (build context = repository root).`);
+            throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (build context = ${context}).`);
         }
         this.repository = new aws.ecr.Repository(`${name}-repo`, {
             name: args.name,
@@ -132,7 +137,10 @@ export class AppImage extends pulumi.ComponentResource {
         }, p);
 
         const buildArgs: Record<string, string> = args.baseImage ? { BASE_IMAGE: args.baseImage } : {};
-        this.tag = appContentHash(REPO_ROOT, imageBuildSettings(args.platform, buildArgs, dockerfile));
+        // The default context (".") keeps the settings' shape, and so the tag, of images built before
+        // the context became configurable.
+        const settings = context === "." ? imageBuildSettings(args.platform, buildArgs, dockerfile) : { ...imageBuildSettings(args.platform, buildArgs, dockerfile), context };
+        this.tag = appContentHash(REPO_ROOT, settings, args.inputs ?? HASHED_PATHS);
         const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
         this.image = new docker.Image(`${name}-image`, {
             imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
@@ -142,7 +150,7 @@ export class AppImage extends pulumi.ComponentResource {
                 // app/Dockerfile.dockerignore (an allow-list: no node_modules, dist/, .env files or
                 // state): @pulumi/docker v4 prefers `<dockerfile>.dockerignore` over the context's
                 // .dockerignore, for both the tarball it sends and the context digest it diffs on.
-                context: ".",
+                context,
                 dockerfile,
                 platform: args.platform,
                 builderVersion: "BuilderBuildKit",

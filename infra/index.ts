@@ -19,6 +19,7 @@ import { LoadBalancer } from "./loadbalancer";
 import { Service } from "./service";
 import { Ec2Capacity } from "./ec2";
 import { ec2Sizing } from "./ec2-sizing";
+import { loadAppContract, withOverrides } from "./app";
 import * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
 
@@ -26,7 +27,8 @@ const cfg = loadConfig();
 const tags = baseTags(cfg);
 const name = cfg.name;
 const dbIdentifier = `${name}-db`;
-const APP_PORT = 3000;
+// The app: how its image is built and how it runs (port, health, migrations, environment).
+const app = withOverrides(loadAppContract(cfg.appContract), { port: cfg.appPort, healthCheckPath: cfg.appHealthCheckPath });
 const ACCESS_LOG_PREFIX = "alb";
 
 const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: cfg.isProd ? 30 : 7, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: cfg.isProd });
@@ -40,7 +42,8 @@ const network = new Network("network", {
 });
 const image = new AppImage("image", {
     name, kmsKey: keys.keys.image, keepImages: cfg.ecrKeepImages, platform: cfg.imagePlatform,
-    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, forceDelete: cfg.destroyWithContents, tags,
+    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, forceDelete: cfg.destroyWithContents,
+    dockerfile: app.dockerfile, context: app.context, inputs: app.inputs, tags,
 });
 const storage = new Storage("storage", {
     name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
@@ -60,7 +63,8 @@ const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, rec
 const certificate = new Certificate("certificate", { domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, certificateArn: cfg.certificateArn, tags });
 const lb = new LoadBalancer("loadbalancer", {
     name, vpcId: network.vpc.id, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
-    targetSecurityGroup: network.serviceSecurityGroup, targetPort: APP_PORT, certificateArn: certificate.certificateArn,
+    targetSecurityGroup: network.serviceSecurityGroup, targetPort: app.port,
+    healthCheckPath: app.healthCheck.path, healthCheckMatcher: app.healthCheck.matcher, certificateArn: certificate.certificateArn,
     sslPolicy: cfg.sslPolicy, hstsMaxAgeSeconds: cfg.hstsMaxAgeSeconds, deletionProtection: cfg.albDeletionProtection,
     idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogs.bucket.bucket, accessLogPrefix: ACCESS_LOG_PREFIX,
     accessLogDependsOn: [storage.accessLogs.policy], domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
@@ -74,12 +78,11 @@ const onEc2 = cfg.compute === "ec2" ? (cluster: aws.ecs.Cluster) => (capacity = 
     keyDeletionWindowDays: cfg.isProd ? 30 : 7, protect: cfg.isProd, tags,
 })).capacityProvider : undefined;
 const service = new Service("service", {
-    name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, imageKey: keys.keys.image, containerPort: APP_PORT,
+    name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, imageKey: keys.keys.image, contract: app,
     cpu: cfg.taskCpu, memoryMib: cfg.taskMemoryMib, cpuArchitecture: cfg.imagePlatform === "linux/arm64" ? "ARM64" : "X86_64",
+    // Every `platform` variable of the contract (plain ones carry their value in the contract).
     environment: {
-        PORT: String(APP_PORT),
-        HOST: "0.0.0.0",
-        NODE_ENV: "production",
+        PORT: String(app.port),
         LOG_LEVEL: cfg.logLevel,
         APP_VERSION: image.tag,
         DB_HOST: database.address,
@@ -115,13 +118,13 @@ const monitoring = new Monitoring("monitoring", {
 capacity?.alarms(monitoring.topic.arn);
 
 export const appUrl = lb.url;
-export const healthUrl = pulumi.interpolate`${lb.url}/health`;
+export const healthUrl = pulumi.interpolate`${lb.url}${app.healthCheck.path}`;
 export const albDnsName = lb.alb.dnsName;
 export const dashboardUrl = monitoring.dashboardUrl;
 export const logGroupName = logs.service.name;
 export const clusterName = service.cluster.name;
 export const serviceName = service.service.name;
-export const migrateTaskDefinition = service.migrateTaskDefinition.family;
+export const migrateTaskDefinition = service.migrateTaskDefinition?.family;
 export const migrateNetwork = pulumi.all([network.privateSubnetIds, network.serviceSecurityGroup.id]).apply(([subnets, sg]) =>
     `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);
 export const dbEndpoint = database.instance.endpoint;

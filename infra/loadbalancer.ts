@@ -8,7 +8,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
-/** Target-group health check: the app's DB-aware readiness endpoint. */
+/**
+ * Target-group health check: the app's DB-aware readiness endpoint. Path and matcher come from the
+ * app contract (`healthCheck`); these are the defaults.
+ */
 export const HEALTH_CHECK = {
     path: "/health", protocol: "HTTP", port: "traffic-port", matcher: "200",
     interval: 30, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3,
@@ -27,6 +30,10 @@ export interface LoadBalancerArgs {
     targetSecurityGroup: aws.ec2.SecurityGroup;
     /** Container port the target group forwards to. */
     targetPort: number;
+    /** Health-check path (the app contract's `healthCheck.path`). @default "/health" */
+    healthCheckPath?: string;
+    /** Healthy HTTP codes (the app contract's `healthCheck.matcher`). @default "200" */
+    healthCheckMatcher?: string;
     /** Issued ACM certificate for the HTTPS listener. */
     certificateArn: pulumi.Input<string>;
     /** TLS policy (TLS 1.2+). */
@@ -102,7 +109,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             protocolVersion: "HTTP1",
             vpcId: args.vpcId,
             deregistrationDelay: 30,
-            healthCheck: { enabled: true, ...HEALTH_CHECK },
+            healthCheck: { enabled: true, ...HEALTH_CHECK, path: args.healthCheckPath ?? HEALTH_CHECK.path, matcher: args.healthCheckMatcher ?? HEALTH_CHECK.matcher },
             tags: args.tags,
         }, p);
 

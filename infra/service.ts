@@ -1,34 +1,54 @@
 /**
  * ECS Fargate: cluster, roles, the app task definition, a one-off migration task
- * definition (`<name>-migrate`, same image/env/secrets, runs `node dist/migrate.js`)
+ * definition (`<name>-migrate`, same image/env/secrets, runs the contract's migrate command)
  * and the service with circuit-breaker rollback and autoscaling.
  *
- * The container's configuration is derived from the app's ENV_CONTRACT: every
- * `environment` variable gets a plain value, every `secret` variable a Secrets
- * Manager reference built from resource outputs (RDS-managed secret JSON keys,
- * the generated JWT secret), `local-only` ones are never set. A variable added to
- * the contract without a value here is a type error, not a crash-looping task.
+ * The containers follow the app contract (infra/app.ts; `app/paved.app.json` by default): its
+ * port, user, liveness and migrate commands, and its environment — `plain` values from the file,
+ * `platform` values the program computes, `secret` variables as Secrets Manager references built
+ * from resource outputs (RDS-managed secret JSON keys, the generated JWT secret); `local-only`
+ * ones are never set. The value types are generated from the contract
+ * (infra/contract.generated.ts), so a variable added to it without a value here is a type
+ * error, not a crash-looping task.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ENV_CONTRACT, EnvVarName, envVarsBySource } from "../app/src/contract";
+import type { PlatformVar, SecretVar } from "./contract.generated";
+import { AppContract, ContainerName, varsBySource } from "./app";
 import { policyJson } from "./tags";
 
-type NamesWithSource<S extends string> = { [K in EnvVarName]: (typeof ENV_CONTRACT)[K]["source"] extends S ? K : never }[EnvVarName];
-/** Plain values for every `environment` variable of the contract. */
-export type ContractEnvironment = Record<NamesWithSource<"environment">, pulumi.Input<string>>;
-/** Secrets Manager `valueFrom` references for every `secret` variable of the contract. */
-export type ContractSecrets = Record<NamesWithSource<"secret">, pulumi.Input<string>>;
+/** Values for every `platform` variable of the (default) contract. */
+export type ContractEnvironment = Record<PlatformVar, pulumi.Input<string>>;
+/** Secrets Manager `valueFrom` references for every `secret` variable of the (default) contract. */
+export type ContractSecrets = Record<SecretVar, pulumi.Input<string>>;
 
-/** Builds the container's `environment` and `secrets` lists, exactly following the contract. */
-export function containerEnv(environment: ContractEnvironment, secrets: ContractSecrets): pulumi.Output<{ environment: { name: string; value: string }[]; secrets: { name: string; valueFrom: string }[] }> {
-    const envNames = envVarsBySource("environment");
-    const secretNames = envVarsBySource("secret");
-    for (const n of Object.keys(environment)) if (!envNames.includes(n as EnvVarName)) throw new Error(`containerEnv: ${n} is not an environment variable of ENV_CONTRACT`);
-    for (const n of Object.keys(secrets)) if (!secretNames.includes(n as EnvVarName)) throw new Error(`containerEnv: ${n} is not a secret variable of ENV_CONTRACT`);
+type ContainerEnv = { environment: { name: string; value: string }[]; secrets: { name: string; valueFrom: string }[] };
+
+/**
+ * Builds one container's `environment` and `secrets` lists, exactly following the contract:
+ * its variables for that container, in contract order. A platform or secret variable the
+ * program gives no value (possible when paved:appContract names another app's contract than
+ * the one the types were generated from) fails the plan, naming what paved provides.
+ */
+export function containerEnv(contract: AppContract, container: ContainerName, environment: Partial<Record<string, pulumi.Input<string>>>, secrets: Partial<Record<string, pulumi.Input<string>>>): pulumi.Output<ContainerEnv> {
+    const wanted = Object.keys(contract.env).filter((n) => contract.env[n].containers.includes(container) && contract.env[n].source !== "local-only");
+    const problems: string[] = [];
+    for (const n of wanted) {
+        const v = contract.env[n];
+        if (v.source === "platform" && environment[n] === undefined) {
+            problems.push(`${n} is a platform variable paved does not provide (it provides: ${Object.keys(environment).join(", ")}); make it plain (with a value) or secret, or give it a value in infra/index.ts`);
+        }
+        if (v.source === "secret" && secrets[n] === undefined) {
+            problems.push(`${n} is a secret paved does not provide (it provides: ${Object.keys(secrets).join(", ")}); add its secret in infra/index.ts (see docs/your-app.md)`);
+        }
+        if (v.source === "platform" && secrets[n] !== undefined) problems.push(`${n} is a secret in paved; declare it "source": "secret", never a plain value`);
+    }
+    if (problems.length) throw new Error(`App contract ${contract.file}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    const envNames = wanted.filter((n) => contract.env[n].source !== "secret");
+    const secretNames = wanted.filter((n) => contract.env[n].source === "secret");
     return pulumi.all([
-        pulumi.all(envNames.map((n) => pulumi.output((environment as any)[n] as pulumi.Input<string>))),
-        pulumi.all(secretNames.map((n) => pulumi.output((secrets as any)[n] as pulumi.Input<string>))),
+        pulumi.all(envNames.map((n) => pulumi.output(contract.env[n].source === "plain" ? contract.env[n].value! : environment[n]!))),
+        pulumi.all(secretNames.map((n) => pulumi.output(secrets[n]!))),
     ]).apply(([envValues, secretValues]) => ({
         environment: envNames.map((name, i) => ({ name, value: String(envValues[i]) })),
         secrets: secretNames.map((name, i) => ({ name, valueFrom: secretValues[i] })),
@@ -46,15 +66,15 @@ export interface ServiceArgs {
     repositoryArn: pulumi.Input<string>;
     /** KMS key of that repository (execution role: decrypt only). */
     imageKey: aws.kms.Key;
-    /** Container port (the contract's PORT). */
-    containerPort: number;
+    /** The app contract (port, user, liveness and migrate commands, environment). */
+    contract: AppContract;
     /** Task CPU units. */
     cpu: number;
     /** Task memory (MiB). */
     memoryMib: number;
     /** CPU architecture matching the image platform. */
     cpuArchitecture: "X86_64" | "ARM64";
-    /** Plain environment values (see ContractEnvironment). */
+    /** Platform variable values (see ContractEnvironment). */
     environment: ContractEnvironment;
     /** Secret references (see ContractSecrets). */
     secrets: ContractSecrets;
@@ -122,7 +142,8 @@ const assumeTasks = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect
 export class Service extends pulumi.ComponentResource {
     public readonly cluster: aws.ecs.Cluster;
     public readonly taskDefinition: aws.ecs.TaskDefinition;
-    public readonly migrateTaskDefinition: aws.ecs.TaskDefinition;
+    /** The one-off migration task; undefined when the contract has no migrate command. */
+    public readonly migrateTaskDefinition?: aws.ecs.TaskDefinition;
     public readonly service: aws.ecs.Service;
     public readonly executionRole: aws.iam.Role;
     public readonly taskRole: aws.iam.Role;
@@ -181,18 +202,19 @@ export class Service extends pulumi.ComponentResource {
         }
         new aws.iam.RolePolicy(`${name}-task`, { role: this.taskRole.id, policy: policyJson({ Version: "2012-10-17", Statement: taskStatements }) }, p);
 
-        const env = containerEnv(args.environment, args.secrets);
+        const contract = args.contract;
+        const port = contract.port;
         // ECS Exec runs the SSM agent inside the container, and AWS does not support it with a
         // read-only root filesystem (the agent creates its directories and files there), so
         // `aws ecs execute-command` would fail on every task. Enabling paved:enableEcsExec therefore
         // also makes the app container's root filesystem writable — part of the same deliberate,
         // named relaxation (the policy pack reports it). The migration task is never exec'd into.
-        const container = (containerName: string, streamPrefix: string, extra: Record<string, any>, readonlyRootFilesystem = true): pulumi.Output<object> =>
-            pulumi.all([args.image, args.logGroup.name, env]).apply(([image, logGroup, e]): object => ({
+        const container = (containerName: ContainerName, streamPrefix: string, extra: Record<string, any>, readonlyRootFilesystem = true): pulumi.Output<object> =>
+            pulumi.all([args.image, args.logGroup.name, containerEnv(contract, containerName, args.environment, args.secrets)]).apply(([image, logGroup, e]): object => ({
                 name: containerName,
                 image,
                 essential: true,
-                user: "1000:1000",
+                user: contract.user,
                 readonlyRootFilesystem,
                 privileged: false,
                 mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
@@ -219,36 +241,41 @@ export class Service extends pulumi.ComponentResource {
             tags: args.tags,
         }, p);
 
-        // The migration runner: the same image digest, environment and secrets as the app (it reads
-        // only DB_*, NODE_ENV and LOG_LEVEL), read-only root, uid 1000, logs under `migrate/`.
-        const migrateContainer = (extra: Record<string, any> = {}) => container("migrate", "migrate", { command: ["node", "dist/migrate.js"], ...extra });
+        // The migration runner (when the contract has a migrate command): the same image digest,
+        // read-only root and user as the app, its own variables from the contract, logs under `migrate/`.
+        const migrateOnDeploy = args.migrateOnDeploy && contract.migrate !== undefined;
+        const migrateContainer = (extra: Record<string, any> = {}) => container("migrate", "migrate", { command: contract.migrate!.command, ...extra });
         const appContainer = container("app", "app", {
-            portMappings: [{ containerPort: args.containerPort, protocol: "tcp", name: "http" }],
-            healthCheck: {
-                // Liveness only (no DB): a DB outage must not make ECS kill every task.
-                command: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${args.containerPort}/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
-                interval: 15, timeout: 5, retries: 3, startPeriod: 20,
-            },
+            portMappings: [{ containerPort: port, protocol: "tcp", name: "http" }],
+            // Liveness only (no DB): a DB outage must not make ECS kill every task. Without a
+            // liveness command in the contract, the ALB health check is the only liveness signal
+            // (an unhealthy target is replaced by the service), so the image needs no extra tool.
+            ...(contract.liveness ? {
+                healthCheck: {
+                    command: ["CMD", ...contract.liveness.command.map((a) => a.split("{port}").join(String(port)))],
+                    interval: 15, timeout: 5, retries: 3, startPeriod: 20,
+                },
+            } : {}),
             stopTimeout: 30,
             // Migrate-on-deploy: the app starts only after `migrate` exited 0. A failed migration
             // leaves the dependency unresolvable, so the task stops before the app serves a request
             // against the wrong schema, and the circuit breaker rolls the deployment back. Tasks that
             // start together are safe: the runner holds a PostgreSQL advisory lock, so the second one
             // waits and then finds nothing pending.
-            ...(args.migrateOnDeploy ? { dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] } : {}),
+            ...(migrateOnDeploy ? { dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] } : {}),
         }, !args.enableEcsExec);
-        this.taskDefinition = taskDef(`${name}-app`, args.name, args.migrateOnDeploy
+        this.taskDefinition = taskDef(`${name}-app`, args.name, migrateOnDeploy
             // Non-essential: it is meant to exit; an essential container exiting would stop the task.
             // No startTimeout: a long migration (e.g. an index build) must not be cut off half-way.
             ? definitions(appContainer, migrateContainer({ essential: false }))
             : definitions(appContainer));
         // Kept for ad-hoc and manual runs (and the only path when migrateOnDeploy is false).
-        this.migrateTaskDefinition = taskDef(`${name}-migrate`, `${args.name}-migrate`, definitions(migrateContainer()));
+        if (contract.migrate) this.migrateTaskDefinition = taskDef(`${name}-migrate`, `${args.name}-migrate`, definitions(migrateContainer()));
 
         // The grace period counts from the task's start, which now includes the migrate step (up to
         // the runner's 5-minute wait for another task's lock, plus the migration itself), so the
         // ALB health checks of a task still migrating must not get it killed and replaced.
-        const healthCheckGracePeriodSeconds = args.healthCheckGraceSeconds + (args.migrateOnDeploy ? args.migrateGraceSeconds : 0);
+        const healthCheckGracePeriodSeconds = args.healthCheckGraceSeconds + (migrateOnDeploy ? args.migrateGraceSeconds : 0);
 
         this.service = new aws.ecs.Service(`${name}-service`, {
             name: args.name,
@@ -261,7 +288,7 @@ export class Service extends pulumi.ComponentResource {
                 orderedPlacementStrategies: [{ type: "spread", field: "attribute:ecs.availability-zone" }, { type: "binpack", field: "memory" }],
             } : { launchType: "FARGATE", platformVersion: "LATEST" }),
             networkConfiguration: { subnets: args.subnetIds, securityGroups: [sgId], assignPublicIp: false },
-            loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: args.containerPort }],
+            loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: port }],
             healthCheckGracePeriodSeconds,
             deploymentCircuitBreaker: { enable: true, rollback: true },
             deploymentMinimumHealthyPercent: 100,

@@ -76,7 +76,7 @@ function parse<T>(s: z.ZodType<T>, env: NodeJS.ProcessEnv, names: readonly EnvVa
 function fail(names: EnvVarName[], list: string): never {
   throw new ConfigError(
     `Invalid configuration: ${names.length} variable${names.length === 1 ? "" : "s"} wrong: ${list}. ` +
-      "Fix: set them in the environment (on AWS, in the task definition from app/src/contract.ts); values are not printed.",
+      "Fix: set them in the environment (on AWS, in the task definition, from the app contract app/paved.app.json); values are not printed.",
     names,
   );
 }

@@ -1,51 +1,52 @@
 /**
- * The configuration contract between the app and the infrastructure.
+ * GENERATED from app/paved.app.json by `npm run docs`; do not edit: add or change a variable in
+ * the JSON contract (which infra reads too) and re-run. A test fails when this file is stale.
  *
- * This file is the single list both sides read: the app validates exactly these
- * variables at startup, and the Pulumi program (infra/service.ts) passes exactly
- * these to the container — plain values through the task definition's
- * `environment`, secret values through `secrets` (valueFrom a Secrets Manager ARN).
- *
- * It must stay dependency-free: the infra imports it without the app's packages.
+ * The app validates exactly these variables at startup (config.ts). On AWS, paved passes them to
+ * the containers listed: `plain` values from the contract, `platform` values it computes,
+ * `secret` ones as Secrets Manager references; `local-only` ones are never set on AWS.
  */
 
 /** Where a variable's value comes from when the app runs on AWS. */
-export type EnvSource =
-  /** A plain, non-secret value in the task definition's `environment`. */
-  | "environment"
-  /** A Secrets Manager reference in the task definition's `secrets`. */
-  | "secret"
-  /** Only used off AWS (local development, tests); the infra never sets it. */
-  | "local-only";
+export type EnvSource = "plain" | "platform" | "secret" | "local-only";
 
 export interface EnvVarSpec {
-  /** Where the value comes from on AWS. */
   source: EnvSource;
+  /** For plain variables: the value. */
+  value?: string;
+  /** Containers that receive it. */
+  containers: readonly ("app" | "migrate")[];
   /** What it is, for error messages and docs. */
   description: string;
 }
 
 export const ENV_CONTRACT = {
-  PORT: { source: "environment", description: "TCP port the HTTP server listens on (default 3000)" },
-  HOST: { source: "environment", description: "Interface the HTTP server binds (default 0.0.0.0)" },
-  NODE_ENV: { source: "environment", description: "production | development | test" },
-  LOG_LEVEL: { source: "environment", description: "pino level: fatal | error | warn | info | debug | trace" },
-  APP_VERSION: { source: "environment", description: "Version string reported by /health (the image tag)" },
-  DB_HOST: { source: "environment", description: "PostgreSQL host name" },
-  DB_PORT: { source: "environment", description: "PostgreSQL port (default 5432)" },
-  DB_NAME: { source: "environment", description: "PostgreSQL database name" },
-  DB_USER: { source: "secret", description: "PostgreSQL user (the RDS-managed secret's `username` key)" },
-  DB_PASSWORD: { source: "secret", description: "PostgreSQL password (the RDS-managed secret's `password` key)" },
-  DB_SSL: { source: "environment", description: "verify-full (AWS, bundled RDS CA) | disable (local only)" },
-  S3_BUCKET: { source: "environment", description: "Attachments bucket name" },
-  S3_ENDPOINT: { source: "local-only", description: "Optional S3-compatible endpoint URL for local development and tests" },
-  AWS_REGION: { source: "environment", description: "AWS region of the bucket" },
-  JWT_SECRET: { source: "secret", description: "HS256 signing secret for API bearer tokens (at least 32 characters)" },
+  PORT: { source: "platform", containers: ["app", "migrate"], description: "TCP port the HTTP server listens on (default 3000)" },
+  HOST: { source: "plain", value: "0.0.0.0", containers: ["app", "migrate"], description: "Interface the HTTP server binds (default 0.0.0.0)" },
+  NODE_ENV: { source: "plain", value: "production", containers: ["app", "migrate"], description: "production | development | test" },
+  LOG_LEVEL: { source: "platform", containers: ["app", "migrate"], description: "pino level: fatal | error | warn | info | debug | trace" },
+  APP_VERSION: { source: "platform", containers: ["app", "migrate"], description: "Version string reported by /health (the image tag)" },
+  DB_HOST: { source: "platform", containers: ["app", "migrate"], description: "PostgreSQL host name" },
+  DB_PORT: { source: "platform", containers: ["app", "migrate"], description: "PostgreSQL port (default 5432)" },
+  DB_NAME: { source: "platform", containers: ["app", "migrate"], description: "PostgreSQL database name" },
+  DB_USER: { source: "secret", containers: ["app", "migrate"], description: "PostgreSQL user (the RDS-managed secret's `username` key)" },
+  DB_PASSWORD: { source: "secret", containers: ["app", "migrate"], description: "PostgreSQL password (the RDS-managed secret's `password` key)" },
+  DB_SSL: { source: "platform", containers: ["app", "migrate"], description: "verify-full (AWS, bundled RDS CA) | disable (local only)" },
+  S3_BUCKET: { source: "platform", containers: ["app", "migrate"], description: "Attachments bucket name" },
+  S3_ENDPOINT: { source: "local-only", containers: ["app", "migrate"], description: "Optional S3-compatible endpoint URL for local development and tests" },
+  AWS_REGION: { source: "platform", containers: ["app", "migrate"], description: "AWS region of the bucket" },
+  JWT_SECRET: { source: "secret", containers: ["app", "migrate"], description: "HS256 signing secret for API bearer tokens (at least 32 characters)" },
 } as const satisfies Record<string, EnvVarSpec>;
 
 export type EnvVarName = keyof typeof ENV_CONTRACT;
 
-/** Names of the variables with the given source, in contract order. */
-export function envVarsBySource(source: EnvSource): EnvVarName[] {
-  return (Object.keys(ENV_CONTRACT) as EnvVarName[]).filter((k) => ENV_CONTRACT[k].source === source);
+/**
+ * Names of the variables with the given source, in contract order; "environment" = plain and
+ * platform together (what the task definition's `environment` holds).
+ */
+export function envVarsBySource(source: EnvSource | "environment"): EnvVarName[] {
+  return (Object.keys(ENV_CONTRACT) as EnvVarName[]).filter((k) => {
+    const s: EnvSource = ENV_CONTRACT[k].source;
+    return source === "environment" ? s === "plain" || s === "platform" : s === source;
+  });
 }

@@ -9,10 +9,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runCommand, type CommandSpec, type ParsedOptions } from "./options";
-import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult } from "./plan";
+import { runCommand, UsageError, type CommandSpec, type ParsedOptions } from "./options";
+import { findingJson } from "../../policy/cli/check";
+import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult, isSecretValue } from "./plan";
 
-const USAGE = "usage: npm run plan -- <stack> [--out FILE] [--config KEY=VALUE] (--help for more)";
+const USAGE = "usage: npm run plan -- <stack> [--json] [--out FILE] [--config KEY=VALUE] (--help for more)";
 
 const onOff = (v: any) => (v ? "on" : "off");
 
@@ -77,6 +78,14 @@ export function keySettings(r: ExportResource): string {
     }
 }
 
+/** Secret values (from `secure:` config) print as [secret], as in `pulumi preview`. */
+function maskSecrets(v: any): any {
+    if (isSecretValue(v)) return "[secret]";
+    if (Array.isArray(v)) return v.map(maskSecrets);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskSecrets(x)]));
+    return v;
+}
+
 /** The readable tree: stack → components → resources, one line each. */
 export function renderTree(res: ExportResource[]): string {
     const children = new Map<string, ExportResource[]>();
@@ -88,7 +97,7 @@ export function renderTree(res: ExportResource[]): string {
     const lines: string[] = [];
     const label = (r: ExportResource) => {
         const name = r.urn.split("::").pop();
-        const ks = r.custom ? keySettings(r) : "";
+        const ks = r.custom ? keySettings({ ...r, inputs: maskSecrets(r.inputs), outputs: maskSecrets(r.outputs) }) : "";
         return `${r.custom ? "" : "[component] "}${r.type} ${name}${ks ? `  (${ks})` : ""}`;
     };
     const walk = (r: ExportResource, prefix: string, last: boolean, root: boolean) => {
@@ -122,20 +131,71 @@ export function renderTotals(result: PlanResult): string {
 export const PLAN_COMMAND: CommandSpec = {
     command: "npm run plan --",
     summary: "Runs the program offline (Pulumi mocks, nothing is deployed) for a stack, prints the resource tree, totals and outputs, and evaluates the policy pack with policy/config/<stack>.json.",
-    standard: ["stack", "config"],
+    standard: ["stack", "config", "json"],
     options: { out: { type: "string", short: "o", placeholder: "FILE", description: "Also write the plan as a `pulumi stack export` (v3) file." } },
-    examples: ["npm run plan -- staging", "npm run plan -- prod --out prod.json", "npm run plan -- staging --config compute=ec2"],
-    notes: ["Exit codes: 0 clean or advisory findings only, 1 mandatory policy violations, 2 bad usage or a program/config error."],
+    examples: ["npm run plan -- staging", "npm run plan -- prod --out prod.json", "npm run plan -- staging --config compute=ec2", "npm run plan -- prod --json | jq .counts"],
+    notes: [
+        "--json prints one JSON document: stack, counts (resources by type), outputs, policy findings (with remediation) and the exit code's reason.",
+        "Exit codes: 0 clean or advisory findings only, 1 mandatory policy violations, 2 bad usage, a missing policy config, or a program/config error.",
+    ],
 };
 
 export async function main(argv: string[]): Promise<number> {
     return runCommand(PLAN_COMMAND, argv, (o) => plan(o));
 }
 
+/** Secret values (from `secure:` config) as [secret] in machine-readable output. */
+function summaryOutputs(result: PlanResult): Record<string, unknown> {
+    const stackRes = result.exportDoc.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    return maskSecrets(stackRes?.outputs ?? result.outputs);
+}
+
+/** Counts for --json: resources to create by type, components, default providers. */
+export function planCounts(result: PlanResult): { resources: number; components: number; providers: number; byType: Record<string, number> } {
+    const res = result.exportDoc.deployment.resources;
+    const custom = res.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    const byType: Record<string, number> = {};
+    for (const r of [...custom].sort((a, b) => a.type.localeCompare(b.type))) byType[r.type] = (byType[r.type] ?? 0) + 1;
+    return {
+        resources: custom.length,
+        components: res.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length,
+        providers: res.filter((r) => r.type.startsWith("pulumi:providers:")).length,
+        byType,
+    };
+}
+
+/** Refuses an --out path that cannot be written, before the (slow) plan runs. */
+function checkWritable(out: string): void {
+    const dir = path.dirname(path.resolve(out));
+    if (!fs.existsSync(dir)) throw new UsageError(`--out ${out}: directory ${dir} does not exist.`);
+    try {
+        fs.accessSync(dir, fs.constants.W_OK);
+    } catch {
+        throw new UsageError(`--out ${out}: directory ${dir} is not writable.`);
+    }
+    if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a directory; give a file name.`);
+}
+
 async function plan(o: ParsedOptions): Promise<number> {
     const stack = o.stack;
     const out = o.values.out as string | undefined;
-    if (!stack) { console.error(`Missing stack. ${USAGE}\nStacks: ${listStacks().join(", ")}`); return 2; }
+    if (!stack) throw new UsageError(`Missing stack. ${USAGE}. Stacks: ${listStacks().join(", ")}.`);
+    // Everything the plan's verdict needs is checked first, so a new stack fails fast.
+    const stacks = listStacks();
+    if (!stacks.includes(stack)) throw new UsageError(`Unknown stack "${stack}": no Pulumi.${stack}.yaml. Available stacks: ${stacks.join(", ") || "(none)"}.`);
+    const configFile = path.join("policy", "config", `${stack}.json`);
+    const absConfig = path.join(REPO_ROOT, configFile);
+    if (!fs.existsSync(absConfig)) {
+        throw new UsageError(`no policy config ${configFile} for stack "${stack}": add one (copy policy/config/staging.json) so the pack knows this stack's enforcement levels.`);
+    }
+    if (out) checkWritable(out);
+    const evaluator = await import("../../policy/evaluator");
+    let policyConfig: Record<string, any>;
+    try {
+        policyConfig = evaluator.loadPolicyConfig(absConfig);
+    } catch (e: any) {
+        throw new UsageError(e.message);
+    }
 
     let result: PlanResult;
     try {
@@ -145,28 +205,36 @@ async function plan(o: ParsedOptions): Promise<number> {
         return 2;
     }
     const resources = result.exportDoc.deployment.resources;
+    if (out) {
+        try {
+            fs.writeFileSync(out, JSON.stringify(result.exportDoc, null, 2) + "\n");
+        } catch (e: any) {
+            console.error(`plan: cannot write --out ${out}: ${e?.code ?? e?.message ?? e}.`);
+            return 2;
+        }
+    }
+    const findings = await evaluator.evaluateResources(result.resources, { config: policyConfig });
+    const mandatory = findings.filter((f) => f.enforcementLevel === "mandatory").length;
+    if (o.json) {
+        console.log(JSON.stringify({
+            stack,
+            policyConfig: configFile,
+            counts: planCounts(result),
+            outputs: summaryOutputs(result),
+            secretConfigKeys: result.secretKeys,
+            findings: findings.map((f) => findingJson(f)),
+            mandatory,
+            ...(out ? { exportFile: out } : {}),
+        }, null, 2));
+        return mandatory > 0 ? 1 : 0;
+    }
     console.log(`Offline plan for stack "${stack}" (Pulumi mocks; nothing is deployed)\n`);
     console.log(renderTree(resources));
     console.log("");
     console.log(renderTotals(result));
-    if (out) {
-        fs.writeFileSync(out, JSON.stringify(result.exportDoc, null, 2) + "\n");
-        console.log(`\nWrote ${resources.length} resources (pulumi stack export v3) to ${out}`);
-    }
-
-    // Policy pack, with this stack's enforcement levels, thresholds and exemptions.
-    const configFile = path.join("policy", "config", `${stack}.json`);
-    // Loaded lazily so a broken pack does not hide the plan itself.
-    const evaluator = await import("../../policy/evaluator");
-    const absConfig = path.join(REPO_ROOT, configFile);
-    if (!fs.existsSync(absConfig)) {
-        console.error(`\nNo policy config ${configFile} for stack "${stack}": add one (copy policy/config/staging.json) so the pack knows this stack's enforcement levels.`);
-        return 1;
-    }
-    const findings = await evaluator.evaluateResources(result.resources, { config: evaluator.loadPolicyConfig(absConfig) });
+    if (out) console.log(`\nWrote ${resources.length} resources (pulumi stack export v3) to ${out}`);
     console.log(`\nPolicy pack (${configFile}):`);
     console.log(evaluator.formatFindings(findings));
-    const mandatory = findings.filter((f) => f.enforcementLevel === "mandatory").length;
     if (mandatory > 0) {
         console.error(`\n${mandatory} mandatory policy violation(s): the stack would be blocked by \`pulumi up\`.`);
         return 1;

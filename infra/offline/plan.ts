@@ -11,6 +11,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { PlanMocks } from "./mocks";
+import { offlinePlaceholder } from "../config";
 import type { ResourceRecord } from "../../policy/evaluator";
 
 // Internal runtime helpers (stable across 3.x, used by Pulumi's own test harness).
@@ -70,6 +71,8 @@ export interface PlanResult {
     outputs: Record<string, any>;
     /** Wall time of this run (ms). */
     durationMs: number;
+    /** Config keys set as `secure:` values (their placeholders are marked secret in exportDoc). */
+    secretKeys: string[];
 }
 
 /** Stacks with a Pulumi.<stack>.yaml next to Pulumi.yaml. */
@@ -82,6 +85,15 @@ export function listStacks(stackDir: string = REPO_ROOT): string[] {
 
 /** Flattened config of a stack file as the Pulumi CLI passes it to the program (all values strings). */
 export function loadStackConfig(stack: string, stackDir: string = REPO_ROOT): Record<string, string> {
+    return loadStackFile(stack, stackDir).config;
+}
+
+/**
+ * A stack file's flattened config plus the keys holding `secure:` (encrypted) values. The offline
+ * plan cannot decrypt those: each gets a placeholder of the key's own format (see
+ * offlinePlaceholder in infra/config.ts), and the plan marks it secret like Pulumi does.
+ */
+export function loadStackFile(stack: string, stackDir: string = REPO_ROOT): { config: Record<string, string>; secretKeys: string[] } {
     const stacks = listStacks(stackDir);
     if (!stacks.includes(stack)) {
         throw new Error(`Unknown stack "${stack}": no Pulumi.${stack}.yaml. Available stacks: ${stacks.join(", ") || "(none)"}.`);
@@ -95,17 +107,41 @@ export function loadStackConfig(stack: string, stackDir: string = REPO_ROOT): Re
     }
     const cfg = (doc && doc.config) || {};
     if (typeof cfg !== "object" || Array.isArray(cfg)) throw new Error(`Pulumi.${stack}.yaml: "config" must be a map of key: value`);
+    const region = typeof cfg["aws:region"] === "string" ? cfg["aws:region"] : "us-east-1";
     const out: Record<string, string> = {};
+    const secretKeys: string[] = [];
     for (const [k, v] of Object.entries(cfg)) {
         if (!k.includes(":")) throw new Error(`Pulumi.${stack}.yaml: config key "${k}" needs a namespace, e.g. ${PROJECT}:${k}`);
         if (v && typeof v === "object" && "secure" in (v as any)) {
-            // Encrypted values cannot be decrypted offline; the plan uses a placeholder.
-            out[k] = "offline-plan-placeholder";
+            out[k] = offlinePlaceholder(k, region);
+            secretKeys.push(k);
         } else {
             out[k] = typeof v === "string" ? v : JSON.stringify(v);
         }
     }
-    return out;
+    return { config: out, secretKeys };
+}
+
+/** Pulumi's state encoding of a secret (`pulumi stack export --show-secrets`). */
+function secretValue(v: any): any {
+    return { [rpc.specialSigKey]: rpc.specialSecretSig, plaintext: JSON.stringify(v) };
+}
+
+/** Marks every string holding one of `values` (placeholders of secure config) as a secret. */
+function markSecrets(v: any, values: string[]): any {
+    if (values.length === 0) return v;
+    if (typeof v === "string") return values.some((s) => v.includes(s)) ? secretValue(v) : v;
+    if (Array.isArray(v)) return v.map((x) => markSecrets(x, values));
+    if (v && typeof v === "object") {
+        if (v[rpc.specialSigKey] !== undefined) return v;
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, markSecrets(x, values)]));
+    }
+    return v;
+}
+
+/** True for a value Pulumi's state encoding marks secret. */
+export function isSecretValue(v: any): boolean {
+    return !!v && typeof v === "object" && v[rpc.specialSigKey] === rpc.specialSecretSig;
 }
 
 /** Removes Pulumi secret wrappers (values are mock data in the offline plan). */
@@ -154,13 +190,15 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
     const started = process.hrtime.bigint();
     try {
         const stackDir = opts.stackDir ?? REPO_ROOT;
-        const config = loadStackConfig(stack, stackDir);
+        const { config, secretKeys: fileSecrets } = loadStackFile(stack, stackDir);
         for (const [k, v] of Object.entries(opts.config ?? {})) {
             if (v === undefined) delete config[k];
             else config[k] = v;
         }
+        // A --config override replaces a secure value with a plain one.
+        const secretKeys = fileSecrets.filter((k) => !(k in (opts.config ?? {})));
         const region = config["aws:region"] ?? "us-east-1";
-        pulumi.runtime.setAllConfig(config);
+        pulumi.runtime.setAllConfig(config, secretKeys);
         await pulumi.runtime.setMocks(new PlanMocks(region, stack), PROJECT, stack, opts.preview ?? false);
 
         // Capture what the engine would record: parent, dependencies, provider, protect.
@@ -251,11 +289,15 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             return r;
         });
         const all = [stackRes, ...providers.values(), ...resources];
+        // Values derived from `secure:` config are secrets in the export (and the tree), as in Pulumi's state.
+        // (Placeholders that are a key's default, e.g. a secure integer, are too common a string to trace.)
+        const secretValues = secretKeys.map((k) => config[k]).filter((v) => v !== undefined && /placeholder/i.test(v));
+        const exported = all.map((r) => (secretValues.length === 0 ? r : { ...r, inputs: markSecrets(r.inputs, secretValues), outputs: markSecrets(r.outputs, secretValues) }));
         const exportDoc: ExportDoc = {
             version: 3,
             deployment: {
                 manifest: { time: "1970-01-01T00:00:00Z", magic: "offline-plan", version: `v${pkgVersion("pulumi")}` },
-                resources: all,
+                resources: exported,
             },
         };
         const records: ResourceRecord[] = all.map((r) => ({
@@ -263,7 +305,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             provider: r.provider, inputs: r.inputs, outputs: r.outputs, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies,
         }));
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-        return { stack, exportDoc, resources: records, outputs, durationMs };
+        return { stack, exportDoc, resources: records, outputs, durationMs, secretKeys };
     } finally {
         running = false;
     }

@@ -179,7 +179,8 @@ export function parseOptions(spec: CommandSpec, argv: readonly string[]): Parsed
         if (spec.passthrough) rest.push(...positionals);
         else throw new UsageError(`unexpected argument "${positionals[0]}".`);
     }
-    for (const raw of (values.config as string[] | undefined) ?? []) {
+    // Only the standard --config is KEY=VALUE; a command may declare its own --config (e.g. a file).
+    for (const raw of (spec.standard ?? []).includes("config") ? (values.config as string[] | undefined) ?? [] : []) {
         const [k, v] = parseConfigOverride(raw, spec.configNamespace);
         parsed.config[k] = v;
     }

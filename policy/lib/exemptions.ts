@@ -141,3 +141,27 @@ export function configuredExemptions(): ConfiguredExemption[] {
 export function now(): Date {
     return clock();
 }
+
+/** Default longest an exemption may run, in days, when the stack's policy config sets no limit. */
+export const DEFAULT_MAX_EXEMPTION_DAYS = 365;
+
+/**
+ * Why `expires` is not acceptable for a new or configured exemption under the stack's limit
+ * (`maxExemptionDays`, set on paved-exemptions-not-expired in policy/config/<stack>.json), or
+ * undefined when it is. `now` is injected so nothing depends on today's date.
+ */
+export function expiryProblem(expires: string, maxDays: number, now: Date): string | undefined {
+    const t = expiryInstant(expires);
+    if (Number.isNaN(t)) {
+        return `'${expires}' is not a date (use YYYY-MM-DD)`;
+    }
+    if (now.getTime() > t) {
+        return `${expires} is in the past`;
+    }
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const last = new Date(today + maxDays * 86400000).toISOString().slice(0, 10);
+    if (expires > last) {
+        return `${expires} is more than ${maxDays} days away (this stack's maxExemptionDays; the latest allowed is ${last})`;
+    }
+    return undefined;
+}

@@ -45,7 +45,9 @@ export const ecsReadonlyRootFs = resourcePolicy({
     rationale: "Stops attackers persisting tools in the container.",
     severity: "medium",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set readonlyRootFilesystem: true and mount a task volume at /tmp (mountPoints) for scratch files.",
+    remediationSteps: "Set readonlyRootFilesystem: true and mount a task volume at /tmp (mountPoints) for scratch files. " +
+        "If the writable root is deliberate (paved:enableEcsExec=true: the SSM agent ECS Exec runs needs it), record a reviewed, expiring exemption instead: " +
+        "`npm run policy -- exempt paved-ecs-readonly-root-filesystem <resource> --reason \"...\" --expires YYYY-MM-DD --stack <stack>`.",
     types: [TASK_DEFINITION],
     validate(r, _config, report) {
         for (const c of containers(r) ?? []) {

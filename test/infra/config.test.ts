@@ -47,7 +47,7 @@ describe("infra/config", () => {
     });
 
     it("checks Fargate CPU/memory pairs and capacity bounds", () => {
-        assert.throws(() => load({ taskCpu: "256", taskMemoryMib: "4096" }), /paved:taskMemoryMib=4096: with taskCpu=256 it must be one of: 512, 1024, 2048/);
+        assert.throws(() => load({ taskCpu: "256", taskMemoryMib: "4096" }), /paved:taskMemoryMib=4096: with paved:taskCpu=256 it must be one of: 512, 1024, 2048/);
         assert.throws(() => load({ minCapacity: "5", maxCapacity: "2", desiredCount: "2" }), /paved:minCapacity=5: must be <= paved:maxCapacity/);
     });
 

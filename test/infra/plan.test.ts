@@ -99,7 +99,7 @@ describe("infra/offline plan", () => {
         it("exits 2 with usage for a missing stack or a bad option", () => {
             const a = cli([]);
             assert.strictEqual(a.status, 2);
-            assert.match(a.stderr, /Missing stack\. usage: npm run plan -- <stack> \[--out FILE\]/);
+            assert.match(a.stderr, /Missing stack\. usage: npm run plan -- <stack> \[--json\] \[--out FILE\]/);
             const b = cli(["staging", "--bogus"]);
             assert.strictEqual(b.status, 2);
             assert.match(b.stderr, /unknown option --bogus\. Run `npm run plan -- --help`/);

@@ -1,17 +1,27 @@
 import * as assert from "assert";
-import { ENV_CONTRACT, envVarsBySource } from "../../app/src/contract";
 import { containerEnv } from "../../infra/service";
+import { loadAppContract, parseAppContract, varsBySource, type EnvSource } from "../../infra/app";
 import { runPlan } from "../../infra/offline/plan";
 import { plan, ofType, one, containers, policyDoc, STACKS, keyFor } from "./helpers";
 
 const SECRET_NAME = /(SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE)/;
 
+const contract = loadAppContract();
+const ENV_CONTRACT = contract.env;
+/** Contract variable names by source; "environment" = plain + platform (the task definition's `environment`). */
+const envVarsBySource = (source: EnvSource | "environment") =>
+    source === "environment" ? Object.keys(contract.env).filter((n) => ["plain", "platform"].includes(contract.env[n].source)) : varsBySource(contract, source);
+
 describe("infra/service", () => {
-    it("containerEnv refuses names outside the contract", () => {
-        const env: any = Object.fromEntries(envVarsBySource("environment").map((n) => [n, "x"]));
-        const sec: any = Object.fromEntries(envVarsBySource("secret").map((n) => [n, "arn"]));
-        assert.throws(() => containerEnv({ ...env, JWT_SECRET: "leak" }, sec), /JWT_SECRET is not an environment variable of ENV_CONTRACT/);
-        assert.throws(() => containerEnv(env, { ...sec, DB_HOST: "arn" }), /DB_HOST is not a secret variable/);
+    it("containerEnv refuses a platform or secret variable paved gives no value, and a secret declared as platform", () => {
+        const env: any = Object.fromEntries(varsBySource(contract, "platform").map((n) => [n, "x"]));
+        const sec: any = Object.fromEntries(varsBySource(contract, "secret").map((n) => [n, "arn"]));
+        const { JWT_SECRET: _j, ...noJwt } = sec;
+        assert.throws(() => containerEnv(contract, "app", env, noJwt), /JWT_SECRET is a secret paved does not provide/);
+        const { DB_HOST: _h, ...noHost } = env;
+        assert.throws(() => containerEnv(contract, "app", noHost, sec), /DB_HOST is a platform variable paved does not provide/);
+        const leaky = parseAppContract({ port: 80, healthCheck: { path: "/" }, build: { dockerfile: "app/Dockerfile" }, env: { JWT_SECRET: { source: "platform", description: "x" } } }, "c.json");
+        assert.throws(() => containerEnv(leaky, "app", { JWT_SECRET: "v" }, { JWT_SECRET: "arn" }), /JWT_SECRET is a secret in paved/);
     });
 
     for (const stack of STACKS) {

@@ -65,7 +65,8 @@ describe("policy check CLI", () => {
         const p = await check(write("preview.json", previewJson(sshOpen)), "--json");
         assert.strictEqual(p.code, 1);
         const rows = JSON.parse(p.out);
-        assert.deepStrictEqual(Object.keys(rows[0]).sort(), ["enforcementLevel", "file", "message", "policy", "severity", "urn"]);
+        assert.deepStrictEqual(Object.keys(rows[0]).sort(), ["enforcementLevel", "file", "message", "policy", "remediation", "resourceName", "severity", "urn"]);
+        assert.match(rows[0].remediation, /\S{10}/, "every JSON finding says how to fix it");
         assert.deepStrictEqual(rows.map((r: any) => [r.policy, r.enforcementLevel, r.severity, r.urn]),
             [["paved-sg-no-public-sensitive-ports", "mandatory", "critical", urn(SG, "app-sg")]]);
         assert.match(rows[0].file, /preview\.json$/);
@@ -91,8 +92,9 @@ describe("policy check CLI", () => {
             [[write("bad-res.json", { version: 3, deployment: { resources: [{ type: 1 }] } })], /bad-res.json: deployment.resources\[0\] is not a resource/],
             [[write("v9.json", { version: 9, deployment: { resources: [] } })], /stack export version 9 is not supported/],
             [[write("ok.json", stackExport(privateOnly)), "--config", write("cfg.json", { "paved-nope": "advisory" })], /cfg.json is invalid:[\s\S]*unknown policy "paved-nope"/],
-            [[], /no input files/],
-            [["--frobnicate", "x"], /unknown option "--frobnicate"/],
+            [[], /missing FILE/],
+            [["--frobnicate", "x"], /unknown option --frobnicate/],
+            [["x.json", "--jsn"], /unknown option --jsn \(did you mean --json\?\)/],
         ];
         for (const [args, pattern] of cases) {
             const r = await check(...args);
