@@ -11,8 +11,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { runCommand, type CommandSpec, type ParsedOptions } from "./options";
 import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult } from "./plan";
+import { resolveProject } from "../../policy/cli/projects";
 
-const USAGE = "usage: npm run plan -- <stack> [--out FILE] [--config KEY=VALUE] (--help for more)";
+const USAGE = "usage: npm run plan -- <stack> [--project NAME] [--out FILE] [--config KEY=VALUE] (--help for more)";
 
 const onOff = (v: any) => (v ? "on" : "off");
 
@@ -122,9 +123,9 @@ export function renderTotals(result: PlanResult): string {
 export const PLAN_COMMAND: CommandSpec = {
     command: "npm run plan --",
     summary: "Runs the program offline (Pulumi mocks, nothing is deployed) for a stack, prints the resource tree, totals and outputs, and evaluates the policy pack with policy/config/<stack>.json.",
-    standard: ["stack", "config"],
+    standard: ["stack", "config", "project"],
     options: { out: { type: "string", short: "o", placeholder: "FILE", description: "Also write the plan as a `pulumi stack export` (v3) file." } },
-    examples: ["npm run plan -- staging", "npm run plan -- prod --out prod.json", "npm run plan -- staging --config compute=ec2"],
+    examples: ["npm run plan -- staging", "npm run plan -- prod --out prod.json", "npm run plan -- staging --config compute=ec2", "npm run plan -- shared --project bootstrap"],
     notes: ["Exit codes: 0 clean or advisory findings only, 1 mandatory policy violations, 2 bad usage or a program/config error."],
 };
 
@@ -135,11 +136,12 @@ export async function main(argv: string[]): Promise<number> {
 async function plan(o: ParsedOptions): Promise<number> {
     const stack = o.stack;
     const out = o.values.out as string | undefined;
-    if (!stack) { console.error(`Missing stack. ${USAGE}\nStacks: ${listStacks().join(", ")}`); return 2; }
+    const project = resolveProject(o.project);
+    if (!stack) { console.error(`Missing stack. ${USAGE}\nStacks: ${listStacks(path.join(REPO_ROOT, project.dir)).join(", ")}`); return 2; }
 
     let result: PlanResult;
     try {
-        result = await runPlan(stack, { config: o.config });
+        result = await runPlan(stack, { config: o.config, project: project.key });
     } catch (e: any) {
         console.error(`plan failed: ${e?.message ?? e}`);
         return 2;
@@ -155,7 +157,7 @@ async function plan(o: ParsedOptions): Promise<number> {
     }
 
     // Policy pack, with this stack's enforcement levels, thresholds and exemptions.
-    const configFile = path.join("policy", "config", `${stack}.json`);
+    const configFile = path.join(project.policyConfigDir, `${stack}.json`);
     // Loaded lazily so a broken pack does not hide the plan itself.
     const evaluator = await import("../../policy/evaluator");
     const absConfig = path.join(REPO_ROOT, configFile);
