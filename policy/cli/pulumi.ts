@@ -76,16 +76,19 @@ function commandSpec(command: PulumiCommand): CommandSpec {
     };
 }
 
-export function main(argv: string[], env: NodeJS.ProcessEnv = process.env, run: Runner = spawnRunner): Promise<number> {
+/** The repository's npm scripts (where `verify` is looked up). */
+export const packageScripts = (): Record<string, string> => JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts ?? {};
+
+export function main(argv: string[], env: NodeJS.ProcessEnv = process.env, run: Runner = spawnRunner, scripts: () => Record<string, string> = packageScripts): Promise<number> {
     const [command, ...rest] = argv;
     if (command !== "preview" && command !== "up") {
         process.stderr.write(`usage: npm run preview|up -- <stack> [options] [pulumi args...]\n`);
         return Promise.resolve(2);
     }
-    return runCommand(commandSpec(command), rest, (o) => wrap(command, o, env, run));
+    return runCommand(commandSpec(command), rest, (o) => wrap(command, o, env, run, scripts));
 }
 
-function wrap(command: PulumiCommand, o: ParsedOptions, env: NodeJS.ProcessEnv, run: Runner): number {
+function wrap(command: PulumiCommand, o: ParsedOptions, env: NodeJS.ProcessEnv, run: Runner, scripts: () => Record<string, string>): number {
     const project = resolveProject(o.project);
     const stack = o.stack ?? env.STACK;
     const projectFlag = project.key === "paved" ? "" : ` --project ${project.key}`;
@@ -128,12 +131,11 @@ function wrap(command: PulumiCommand, o: ParsedOptions, env: NodeJS.ProcessEnv, 
     }
     const status = res.status ?? 1;
     if (status !== 0 || !verifyAfter) return status;
-    return verifyStack(stack, env, run);
+    return verifyStack(stack, env, run, scripts());
 }
 
 /** The post-deploy verification of issue "one verify command after updates": `npm run verify -- <stack>`. */
-function verifyStack(stack: string, env: NodeJS.ProcessEnv, run: Runner): number {
-    const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts ?? {};
+function verifyStack(stack: string, env: NodeJS.ProcessEnv, run: Runner, scripts: Record<string, string>): number {
     if (!scripts.verify) {
         // VERIFY CALL SITE: wired as soon as the `verify` npm script exists.
         process.stderr.write(`npm run up: updated, but this checkout has no \`npm run verify\` script, so the rollout was not verified.\n`);
