@@ -24,7 +24,8 @@ function mutate(file: string, from: string | RegExp, to: string): Workflow[] {
 const stepsOf = (w: Workflow) => jobs(w).flatMap((j) => (j.job.steps ?? []) as any[]);
 const runs = (w: Workflow) => stepsOf(w).map((s) => s.run).filter((r): r is string => typeof r === "string");
 
-describe(".github/workflows: the delivery pipeline", () => {
+describe(".github/workflows: the delivery pipeline", function () {
+    this.timeout(180_000);
     it("has exactly ci, preview, deploy and drift", () => {
         assert.deepEqual(workflows.map((w) => w.file), ["ci.yml", "deploy.yml", "drift.yml", "preview.yml"]);
     });

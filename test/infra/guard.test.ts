@@ -93,7 +93,8 @@ describe("infra: no update without the pack", () => {
         assert.equal(pulumiCliArgs(), undefined);
     });
 
-    describe("the real program's entry", () => {
+    describe("the real program's entry", function () {
+        this.timeout(180_000);
         const saved = process.env[POLICY_PACK_ENV];
         afterEach(() => {
             if (saved === undefined) delete process.env[POLICY_PACK_ENV];
