@@ -5,8 +5,8 @@
  *   trust      GitHub's OIDC tokens of ONE repository: pull requests and the deploy branch for
  *              the preview role; the deploy branch (or, for protected stacks, only the GitHub
  *              environment with required reviewers) for a stack's deploy role.
- *   boundary   the ceiling of every role the app program creates: what ECS tasks, RDS monitoring
- *              and flow-log delivery need, and no IAM at all.
+ *   boundary   the ceiling of every role the app program creates: what ECS tasks, RDS monitoring,
+ *              flow-log delivery and (compute=ec2) the hosts' ECS and SSM agents need; no IAM at all.
  *   deploy     the services the app program manages, but IAM only for roles that carry the
  *              boundary (the `iam:PermissionsBoundary` condition) and are tagged with the stack;
  *              never removing or changing the boundary.
@@ -51,9 +51,9 @@ export function githubTrustPolicy(providerArn: S, subjects: string[]) {
 }
 
 /** Services whose roles the app program creates, and the principals it passes them to. */
-export const PASSED_TO_SERVICES = ["ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+export const PASSED_TO_SERVICES = ["ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "ec2.amazonaws.com"];
 /** Service-linked roles the app's services create on first use. */
-export const SERVICE_LINKED_ROLES = ["ecs.amazonaws.com", "rds.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"];
+export const SERVICE_LINKED_ROLES = ["ecs.amazonaws.com", "rds.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "autoscaling.amazonaws.com"];
 
 /**
  * The permissions boundary: the most any role of the app program may ever do. The roles'
@@ -70,6 +70,9 @@ export function boundaryPolicy() {
             { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:AbortMultipartUpload"], Resource: "*" },
             { Sid: "EcsExec", Effect: "Allow", Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: "*" },
             { Sid: "Metrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*" },
+            // compute=ec2 hosts: the ECS agent and the SSM agent (Session Manager).
+            { Sid: "EcsAgent", Effect: "Allow", Action: ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange", "ecs:SubmitAttachmentStateChanges", "ecs:Poll", "ecs:StartTelemetrySession", "ecs:DiscoverPollEndpoint"], Resource: "*" },
+            { Sid: "SsmAgent", Effect: "Allow", Action: ["ssm:UpdateInstanceInformation", "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"], Resource: "*" },
         ],
     };
 }
@@ -97,7 +100,7 @@ export function deployPolicy(a: DeployPolicyArgs) {
                 // replaces resources freely; IAM is NOT in this list (see below).
                 Sid: "ManageAppServices",
                 Effect: "Allow",
-                Action: ["acm:*", "application-autoscaling:*", "cloudwatch:*", "ec2:*", "ecr:*", "ecs:*", "elasticloadbalancing:*", "kms:*", "logs:*", "rds:*", "route53:*", "s3:*", "secretsmanager:*", "sns:*", "ssm:GetParameter", "ssm:GetParameters", "sts:GetCallerIdentity", "pi:*"],
+                Action: ["acm:*", "application-autoscaling:*", "autoscaling:*", "cloudwatch:*", "ec2:*", "ecr:*", "ecs:*", "elasticloadbalancing:*", "kms:*", "logs:*", "rds:*", "route53:*", "s3:*", "secretsmanager:*", "sns:*", "ssm:GetParameter", "ssm:GetParameters", "sts:GetCallerIdentity", "pi:*"],
                 Resource: "*",
             },
             { Sid: "ReadIam", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRoleTags", "iam:GetPolicy", "iam:GetPolicyVersion"], Resource: "*" },
@@ -106,6 +109,10 @@ export function deployPolicy(a: DeployPolicyArgs) {
             { Sid: "ChangeOwnRoles", Effect: "Allow", Action: ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"], Resource: role, Condition: ownRole },
             { Sid: "PassOwnRolesToAppServices", Effect: "Allow", Action: "iam:PassRole", Resource: role, Condition: { StringEquals: { ...ownRole.StringEquals, "iam:PassedToService": PASSED_TO_SERVICES } } },
             { Sid: "ServiceLinkedRoles", Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: "*", Condition: { StringEquals: { "iam:AWSServiceName": SERVICE_LINKED_ROLES } } },
+            // The program's own service-linked role (compute=ec2: Auto Scaling with a custom suffix per stack).
+            { Sid: "OwnServiceLinkedRoles", Effect: "Allow", Action: ["iam:DeleteServiceLinkedRole", "iam:GetServiceLinkedRoleDeletionStatus", "iam:UpdateRoleDescription", "iam:TagRole"], Resource: pulumi.interpolate`arn:${a.partition}:iam::${a.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_paved-${a.stack}` },
+            // compute=ec2: the hosts' instance profile. Adding a role to it needs iam:PassRole on that role (above).
+            { Sid: "InstanceProfiles", Effect: "Allow", Action: ["iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:GetInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:TagInstanceProfile", "iam:UntagInstanceProfile"], Resource: pulumi.interpolate`arn:${a.partition}:iam::${a.accountId}:instance-profile/*` },
             // The boundary itself is not the deploy role's to weaken or remove.
             { Sid: "KeepBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
             { Sid: "KeepTheBoundaryPolicy", Effect: "Deny", Action: ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"], Resource: a.boundaryArn },

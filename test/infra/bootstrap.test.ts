@@ -75,10 +75,12 @@ describe("infra/bootstrap: what the pipeline needs in AWS", function () {
             const allows = all.filter((s: any) => s.Effect === "Allow");
             const actions = allows.flatMap((s: any) => [].concat(s.Action));
             assert.ok(!actions.some((a: string) => a === "*" || a === "iam:*"), "no * or iam:*");
-            // Every IAM write is in a conditioned statement.
+            // Every IAM write on any role, or on everything, is conditioned; the rest name their resources.
             for (const s of allows) {
                 const iamWrites = [].concat(s.Action).filter((a: string) => a.startsWith("iam:") && !/^iam:(Get|List)/.test(a));
-                if (iamWrites.length) assert.ok(s.Condition, `${s.Sid} has a condition`);
+                if (!iamWrites.length) continue;
+                if (s.Resource === "*" || /:role\/\*$/.test(String(s.Resource))) assert.ok(s.Condition, `${s.Sid} has a condition`);
+                else assert.match(String(s.Resource), /:(instance-profile\/\*|role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling_paved-)/, s.Sid);
             }
             const create = statement(policy, "RolesOnlyWithBoundary");
             assert.ok(create.Action.includes("iam:CreateRole") && create.Action.includes("iam:PutRolePolicy") && create.Action.includes("iam:AttachRolePolicy"));
@@ -86,7 +88,7 @@ describe("infra/bootstrap: what the pipeline needs in AWS", function () {
             const pass = statement(policy, "PassOwnRolesToAppServices");
             assert.equal(pass.Action, "iam:PassRole");
             assert.equal(pass.Condition.StringEquals["aws:ResourceTag/stack"], stack);
-            assert.deepEqual(pass.Condition.StringEquals["iam:PassedToService"], ["ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"]);
+            assert.deepEqual(pass.Condition.StringEquals["iam:PassedToService"], ["ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "ec2.amazonaws.com"]);
             assert.equal(statement(policy, "KeepBoundaries").Effect, "Deny");
             assert.deepEqual(statement(policy, "KeepTheBoundaryPolicy").Resource, boundaryArn);
             assert.equal(statement(policy, "KeepTheStateBucket").Effect, "Deny");
@@ -168,11 +170,12 @@ describe("infra: every IAM role of the app program carries the permissions bound
     const boundary = "arn:aws:iam::123456789012:policy/paved-permissions-boundary-X";
 
     it("applies paved:permissionsBoundaryArn to every aws.iam.Role of both stacks", async () => {
-        for (const stack of ["staging", "prod"]) {
-            const plan = await runPlan(stack, { config: { "paved:permissionsBoundaryArn": boundary } });
+        for (const [stack, compute] of [["staging", "fargate"], ["prod", "fargate"], ["staging", "ec2"]]) {
+            const plan = await runPlan(stack, { config: { "paved:permissionsBoundaryArn": boundary, "paved:compute": compute } });
             const roles = plan.resources.filter((r) => r.type === "aws:iam/role:Role");
             assert.ok(roles.length >= 4, `${stack}: ${roles.length} roles`);
-            assert.deepEqual(roles.filter((r) => r.inputs.permissionsBoundary !== boundary).map((r) => r.name), [], stack);
+            assert.deepEqual(roles.filter((r) => r.inputs.permissionsBoundary !== boundary).map((r) => r.name), [], `${stack} ${compute}`);
+            if (compute === "ec2") assert.ok(roles.some((r) => (r.name ?? "").endsWith("-hosts")), "the EC2 hosts' role");
         }
     });
 
@@ -198,7 +201,7 @@ describe("infra: every IAM role of the app program carries the permissions bound
                 assert.match(args, /permissionsBoundary: permissionsBoundary\(\)/, `${path.relative(REPO_ROOT, f)}: ${src.slice(m.index!, m.index! + 80)}`);
             }
         }
-        assert.ok(count >= 4, `found ${count} roles`);
+        assert.ok(count >= 5, `found ${count} roles`);
     });
 
     it("validates the ARN", () => {
