@@ -6,6 +6,7 @@ import { listStacks, loadStackConfig, REPO_ROOT, runPlan, type PlanResult } from
 import { evaluateResources, loadPolicyConfig } from "../../policy/evaluator";
 import { loadBootstrapConfig } from "../../infra/bootstrap/config";
 import { permissionsBoundary } from "../../infra/boundary";
+import { main as planCli } from "../../infra/offline/cli";
 
 const BOOTSTRAP_DIR = path.join(REPO_ROOT, "infra", "bootstrap");
 const STACK = "shared";
@@ -135,6 +136,29 @@ describe("infra/bootstrap: what the pipeline needs in AWS", function () {
         assert.match(o.backendUrl, /^s3:\/\/paved-pulumi-state-[a-z0-9-]+\?region=us-east-1$/);
         assert.equal(o.secretsProvider, "awskms://alias/paved-pulumi/secrets?region=us-east-1");
         assert.equal(o.appStackConfig.length, 2);
+    });
+
+    it("`npm run plan -- shared --project bootstrap` plans it with its own policy config; without the selector the stack is unknown", async () => {
+        const lines: string[] = [];
+        const log = console.log;
+        const error = console.error;
+        console.log = (...a: any[]) => { lines.push(a.join(" ")); };
+        console.error = (...a: any[]) => { lines.push(a.join(" ")); };
+        let withProject: number;
+        let without: number;
+        try {
+            withProject = await planCli(["shared", "--project", "bootstrap"]);
+            without = await planCli(["shared"]);
+        } finally {
+            console.log = log;
+            console.error = error;
+        }
+        const out = lines.join("\n");
+        assert.equal(withProject, 0, out);
+        assert.match(out, /pulumi:pulumi:Stack paved-bootstrap-shared/);
+        assert.match(out, /Policy pack \(policy\/config\/bootstrap\/shared.json\):\npolicy: no violations/);
+        assert.equal(without, 2);
+        assert.match(out, /Unknown stack "shared": no Pulumi.shared.yaml. Available stacks: prod, staging/);
     });
 
     it("uses an existing OIDC provider instead of creating a second one", async () => {
