@@ -13,7 +13,7 @@ import { runCommand, type CommandSpec, type ParsedOptions } from "./options";
 import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult } from "./plan";
 import { resolveProject } from "../../policy/cli/projects";
 
-const USAGE = "usage: npm run plan -- <stack> [--project NAME] [--out FILE] [--config KEY=VALUE] (--help for more)";
+const USAGE = "usage: npm run plan -- <stack> [--out FILE] [--config KEY=VALUE] [--project NAME] (--help for more)";
 
 const onOff = (v: any) => (v ? "on" : "off");
 

@@ -6,7 +6,6 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { loadPolicyConfig } from "../evaluator";
 import { runCommand, type CommandSpec, type ParsedOptions } from "./options";
 import { resolveProject, type ProjectSpec } from "./projects";
 
@@ -109,7 +108,9 @@ function wrap(command: PulumiCommand, o: ParsedOptions, env: NodeJS.ProcessEnv, 
         return 2;
     }
     try {
-        loadPolicyConfig(configFile);
+        // Loaded here, not at startup: usage errors answer without loading the pack.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require("../evaluator") as typeof import("../evaluator")).loadPolicyConfig(configFile);
     } catch (e: any) {
         process.stderr.write(`${e.message}\n`);
         return 2;
