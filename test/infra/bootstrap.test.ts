@@ -194,12 +194,13 @@ describe("infra: every IAM role of the app program carries the permissions bound
     const boundary = "arn:aws:iam::123456789012:policy/paved-permissions-boundary-X";
 
     it("applies paved:permissionsBoundaryArn to every aws.iam.Role of both stacks", async () => {
-        for (const [stack, compute] of [["staging", "fargate"], ["prod", "fargate"], ["staging", "ec2"]]) {
-            const plan = await runPlan(stack, { config: { "paved:permissionsBoundaryArn": boundary, "paved:compute": compute } });
+        for (const [stack, compute, natMode] of <Array<[string, string, string | undefined]>>[["staging", "fargate", undefined], ["prod", "fargate", undefined], ["staging", "ec2", "instance"]]) {
+            const plan = await runPlan(stack, { config: { "paved:permissionsBoundaryArn": boundary, "paved:compute": compute, "paved:natMode": natMode } });
             const roles = plan.resources.filter((r) => r.type === "aws:iam/role:Role");
             assert.ok(roles.length >= 4, `${stack}: ${roles.length} roles`);
             assert.deepEqual(roles.filter((r) => r.inputs.permissionsBoundary !== boundary).map((r) => r.name), [], `${stack} ${compute}`);
             if (compute === "ec2") assert.ok(roles.some((r) => (r.name ?? "").endsWith("-hosts")), "the EC2 hosts' role");
+            if (natMode) assert.ok(roles.some((r) => /nat/.test(r.name ?? "")), "the NAT instance's role");
         }
     });
 
@@ -225,7 +226,7 @@ describe("infra: every IAM role of the app program carries the permissions bound
                 assert.match(args, /permissionsBoundary: permissionsBoundary\(\)/, `${path.relative(REPO_ROOT, f)}: ${src.slice(m.index!, m.index! + 80)}`);
             }
         }
-        assert.ok(count >= 5, `found ${count} roles`);
+        assert.ok(count >= 6, `found ${count} roles`);
     });
 
     it("validates the ARN", () => {
