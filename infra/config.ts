@@ -183,6 +183,10 @@ export const CONFIG_KEYS = {
     }),
     latencyP99AlarmSeconds: int(2, "Target p99 response time alarm threshold (s)", { min: 1, max: 60 }),
     error5xxAlarmPercent: int(5, "ALB 5xx rate alarm threshold (% of requests)", { min: 1, max: 100 }),
+    // --- delivery pipeline (infra/bootstrap): with the bootstrap's deploy roles, AWS refuses a role without it.
+    permissionsBoundaryArn: str("", "IAM permissions boundary (policy ARN) that every IAM role of the stack carries: the bootstrap program's permissionsBoundaryArn output; empty = none", {
+        check: (v) => v === "" || /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@\/-]{1,512}$/.test(v) ? undefined : "must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>), e.g. the bootstrap program's permissionsBoundaryArn output",
+    }),
 } satisfies Record<string, KeySpec<any>>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

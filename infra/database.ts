@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { permissionsBoundary } from "./boundary";
 
 export const DB_PORT = 5432;
 /** PostgreSQL logs exported to CloudWatch. */
@@ -98,6 +99,7 @@ export class Database extends pulumi.ComponentResource {
 
         const monitoringRole = new aws.iam.Role(`${name}-monitoring`, {
             description: `${args.name}: RDS enhanced monitoring`,
+            permissionsBoundary: permissionsBoundary(),
             assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
             tags: args.tags,
         }, p);

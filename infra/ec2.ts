@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { accountInfo, policyJson } from "./tags";
 import { Architecture, Ec2Sizing, ECS_RESERVED_MEMORY_MIB } from "./ec2-sizing";
+import { permissionsBoundary } from "./boundary";
 
 /** AWS's public SSM parameters naming the current ECS-optimized Amazon Linux 2023 AMI. */
 export const ECS_AMI_PARAMETER: Record<Architecture, string> = {
@@ -154,6 +155,7 @@ export class Ec2Capacity extends pulumi.ComponentResource {
         // execution role; the app uses its task role.
         this.instanceRole = new aws.iam.Role(`${name}-hosts`, {
             description: `${args.name}: ECS hosts (ECS agent for this cluster, SSM Session Manager)`,
+            permissionsBoundary: permissionsBoundary(),
             assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
             tags: args.tags,
         }, p);

@@ -22,7 +22,10 @@ import { ec2Sizing } from "./ec2-sizing";
 import { loadAppContract, withOverrides } from "./app";
 import * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
+import { requirePolicyPack } from "./guard";
 
+// A real preview/up without the policy pack stops here (npm run preview|up -- <stack> carries it).
+requirePolicyPack();
 const cfg = loadConfig();
 const tags = baseTags(cfg);
 const name = cfg.name;

@@ -19,6 +19,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { permissionsBoundary } from "./boundary";
 
 export interface NatInstanceArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
@@ -89,6 +90,7 @@ export class NatInstance extends pulumi.ComponentResource {
         // SSM only: the instance role can register with Systems Manager, nothing else.
         const role = new aws.iam.Role(`${name}-role`, {
             description: `${args.name}: NAT instance (SSM Session Manager only)`,
+            permissionsBoundary: permissionsBoundary(),
             assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
             tags: args.tags,
         }, p);

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { accountInfo, policyJson } from "./tags";
 import { NatInstance } from "./natinstance";
+import { permissionsBoundary } from "./boundary";
 
 export interface NetworkArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
@@ -128,6 +129,7 @@ export class Network extends pulumi.ComponentResource {
         const { accountId, partition } = accountInfo(this);
         const flowRole = new aws.iam.Role(`${name}-flow-logs`, {
             description: `${args.name}: VPC flow log delivery`,
+            permissionsBoundary: permissionsBoundary(),
             // Only flow logs of this account may assume it (confused-deputy guard).
             assumeRolePolicy: policyJson({
                 Version: "2012-10-17",

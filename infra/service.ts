@@ -16,6 +16,7 @@ import * as aws from "@pulumi/aws";
 import type { PlatformVar, SecretVar } from "./contract.generated";
 import { AppContract, ContainerName, varsBySource } from "./app";
 import { policyJson } from "./tags";
+import { permissionsBoundary } from "./boundary";
 
 /** Values for every `platform` variable of the (default) contract. */
 export type ContractEnvironment = Record<PlatformVar, pulumi.Input<string>>;
@@ -171,7 +172,7 @@ export class Service extends pulumi.ComponentResource {
         }, p);
 
         // Execution role: pull this image, write this log group, read these secrets with this key. Nothing else.
-        this.executionRole = new aws.iam.Role(`${name}-execution`, { description: `${args.name}: ECS task execution (pull, logs, secrets)`, assumeRolePolicy: assumeTasks, tags: args.tags }, p);
+        this.executionRole = new aws.iam.Role(`${name}-execution`, { description: `${args.name}: ECS task execution (pull, logs, secrets)`, assumeRolePolicy: assumeTasks, permissionsBoundary: permissionsBoundary(), tags: args.tags }, p);
         new aws.iam.RolePolicy(`${name}-execution`, {
             role: this.executionRole.id,
             policy: policyJson({
@@ -190,7 +191,7 @@ export class Service extends pulumi.ComponentResource {
         }, p);
 
         // Task role: the app's own AWS access — the attachments bucket and its key.
-        this.taskRole = new aws.iam.Role(`${name}-task`, { description: `${args.name}: app runtime (attachments bucket)`, assumeRolePolicy: assumeTasks, tags: args.tags }, p);
+        this.taskRole = new aws.iam.Role(`${name}-task`, { description: `${args.name}: app runtime (attachments bucket)`, assumeRolePolicy: assumeTasks, permissionsBoundary: permissionsBoundary(), tags: args.tags }, p);
         const taskStatements: any[] = [
             { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.bucketArn },
             { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },

@@ -12,8 +12,9 @@ import * as path from "path";
 import { runCommand, UsageError, type CommandSpec, type ParsedOptions } from "./options";
 import { findingJson } from "../../policy/cli/check";
 import { runPlan, listStacks, REPO_ROOT, ExportResource, PlanResult, isSecretValue } from "./plan";
+import { resolveProject } from "../../policy/cli/projects";
 
-const USAGE = "usage: npm run plan -- <stack> [--json] [--out FILE] [--config KEY=VALUE] (--help for more)";
+const USAGE = "usage: npm run plan -- <stack> [--json] [--out FILE] [--config KEY=VALUE] [--project NAME] (--help for more)";
 
 const onOff = (v: any) => (v ? "on" : "off");
 
@@ -131,9 +132,9 @@ export function renderTotals(result: PlanResult): string {
 export const PLAN_COMMAND: CommandSpec = {
     command: "npm run plan --",
     summary: "Runs the program offline (Pulumi mocks, nothing is deployed) for a stack, prints the resource tree, totals and outputs, and evaluates the policy pack with policy/config/<stack>.json.",
-    standard: ["stack", "config", "json"],
+    standard: ["stack", "config", "json", "project"],
     options: { out: { type: "string", short: "o", placeholder: "FILE", description: "Also write the plan as a `pulumi stack export` (v3) file." } },
-    examples: ["npm run plan -- staging", "npm run plan -- prod --out prod.json", "npm run plan -- staging --config compute=ec2", "npm run plan -- prod --json | jq .counts"],
+    examples: ["npm run plan -- staging", "npm run plan -- prod --out prod.json", "npm run plan -- staging --config compute=ec2", "npm run plan -- prod --json | jq .counts", "npm run plan -- shared --project bootstrap"],
     notes: [
         "--json prints one JSON document: stack, counts (resources by type), outputs, policy findings (with remediation) and the exit code's reason.",
         "Exit codes: 0 clean or advisory findings only, 1 mandatory policy violations, 2 bad usage, a missing policy config, or a program/config error.",
@@ -179,11 +180,13 @@ function checkWritable(out: string): void {
 async function plan(o: ParsedOptions): Promise<number> {
     const stack = o.stack;
     const out = o.values.out as string | undefined;
-    if (!stack) throw new UsageError(`Missing stack. ${USAGE}. Stacks: ${listStacks().join(", ")}.`);
+    const project = resolveProject(o.project);
+    const stackDir = path.join(REPO_ROOT, project.dir);
+    if (!stack) throw new UsageError(`Missing stack. ${USAGE}. Stacks: ${listStacks(stackDir).join(", ")}.`);
     // Everything the plan's verdict needs is checked first, so a new stack fails fast.
-    const stacks = listStacks();
-    if (!stacks.includes(stack)) throw new UsageError(`Unknown stack "${stack}": no Pulumi.${stack}.yaml. Available stacks: ${stacks.join(", ") || "(none)"}.`);
-    const configFile = path.join("policy", "config", `${stack}.json`);
+    const stacks = listStacks(stackDir);
+    if (!stacks.includes(stack)) throw new UsageError(`Unknown stack "${stack}": no ${path.join(project.dir, `Pulumi.${stack}.yaml`)}. Available stacks: ${stacks.join(", ") || "(none)"}.`);
+    const configFile = path.join(project.policyConfigDir, `${stack}.json`);
     const absConfig = path.join(REPO_ROOT, configFile);
     if (!fs.existsSync(absConfig)) {
         throw new UsageError(`no policy config ${configFile} for stack "${stack}": add one (copy policy/config/staging.json) so the pack knows this stack's enforcement levels.`);
@@ -199,7 +202,7 @@ async function plan(o: ParsedOptions): Promise<number> {
 
     let result: PlanResult;
     try {
-        result = await runPlan(stack, { config: o.config });
+        result = await runPlan(stack, { config: o.config, project: project.key });
     } catch (e: any) {
         console.error(`plan failed: ${e?.message ?? e}`);
         return 2;

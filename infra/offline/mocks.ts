@@ -145,6 +145,12 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 id = this.arn("ecs", `capacity-provider/${i.name ?? autoName}`); Object.assign(s, { arn: id, name: i.name ?? autoName }); break;
             case "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders":
                 id = i.clusterName; break;
+            case "aws:iam/policy:Policy": {
+                const policyName = i.name ?? `${i.namePrefix ?? `${name}-`}${h(26, "suffix").toUpperCase()}`;
+                id = `arn:aws:iam::${this.account}:policy${i.path ?? "/"}${policyName}`; Object.assign(s, { name: policyName, arn: id, policyId: `ANPA${this.alnum(type, name, 17).toUpperCase()}` }); break;
+            }
+            case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+                id = `arn:aws:iam::${this.account}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`; s.arn = id; break;
             case "aws:iam/rolePolicy:RolePolicy":
                 id = `${i.role}:${autoName}`; s.name = autoName; break;
             case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlanMocks } from "./mocks";
 import { offlinePlaceholder } from "../config";
 import type { ResourceRecord } from "../../policy/evaluator";
+import { resolveProject, type ProjectSpec } from "../../policy/cli/projects";
 
 // Internal runtime helpers (stable across 3.x, used by Pulumi's own test harness).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -33,8 +34,18 @@ export interface PlanOptions {
     preview?: boolean;
     /** Config overrides, `paved:key` → value; `undefined` removes a key. Used by tests. */
     config?: Record<string, string | undefined>;
-    /** Directory holding Pulumi.<stack>.yaml (default: the repository root). */
+    /** Directory holding Pulumi.<stack>.yaml (default: the project's folder). */
     stackDir?: string;
+    /** Which Pulumi project (policy/cli/projects.ts): "paved" (default) or "bootstrap". */
+    project?: string;
+}
+
+/** The program file `pulumi up` runs for a project: its Pulumi.yaml `main` (a folder means its index.ts). */
+export function projectEntry(project: ProjectSpec): string {
+    const dir = path.join(REPO_ROOT, project.dir);
+    const doc: any = yaml.load(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
+    const main = path.resolve(dir, typeof doc?.main === "string" ? doc.main : ".");
+    return fs.existsSync(main) && fs.statSync(main).isDirectory() ? path.join(main, "index.ts") : main;
 }
 
 export interface ExportResource {
@@ -84,8 +95,8 @@ export function listStacks(stackDir: string = REPO_ROOT): string[] {
 }
 
 /** Flattened config of a stack file as the Pulumi CLI passes it to the program (all values strings). */
-export function loadStackConfig(stack: string, stackDir: string = REPO_ROOT): Record<string, string> {
-    return loadStackFile(stack, stackDir).config;
+export function loadStackConfig(stack: string, stackDir: string = REPO_ROOT, namespace: string = PROJECT): Record<string, string> {
+    return loadStackFile(stack, stackDir, namespace).config;
 }
 
 /**
@@ -93,7 +104,7 @@ export function loadStackConfig(stack: string, stackDir: string = REPO_ROOT): Re
  * plan cannot decrypt those: each gets a placeholder of the key's own format (see
  * offlinePlaceholder in infra/config.ts), and the plan marks it secret like Pulumi does.
  */
-export function loadStackFile(stack: string, stackDir: string = REPO_ROOT): { config: Record<string, string>; secretKeys: string[] } {
+export function loadStackFile(stack: string, stackDir: string = REPO_ROOT, namespace: string = PROJECT): { config: Record<string, string>; secretKeys: string[] } {
     const stacks = listStacks(stackDir);
     if (!stacks.includes(stack)) {
         throw new Error(`Unknown stack "${stack}": no Pulumi.${stack}.yaml. Available stacks: ${stacks.join(", ") || "(none)"}.`);
@@ -111,7 +122,7 @@ export function loadStackFile(stack: string, stackDir: string = REPO_ROOT): { co
     const out: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [k, v] of Object.entries(cfg)) {
-        if (!k.includes(":")) throw new Error(`Pulumi.${stack}.yaml: config key "${k}" needs a namespace, e.g. ${PROJECT}:${k}`);
+        if (!k.includes(":")) throw new Error(`Pulumi.${stack}.yaml: config key "${k}" needs a namespace, e.g. ${namespace}:${k}`);
         if (v && typeof v === "object" && "secure" in (v as any)) {
             out[k] = offlinePlaceholder(k, region);
             secretKeys.push(k);
@@ -189,8 +200,10 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
     running = true;
     const started = process.hrtime.bigint();
     try {
-        const stackDir = opts.stackDir ?? REPO_ROOT;
-        const { config, secretKeys: fileSecrets } = loadStackFile(stack, stackDir);
+        const spec = resolveProject(opts.project);
+        const project = spec.pulumiName;
+        const stackDir = opts.stackDir ?? path.join(REPO_ROOT, spec.dir);
+        const { config, secretKeys: fileSecrets } = loadStackFile(stack, stackDir, project);
         for (const [k, v] of Object.entries(opts.config ?? {})) {
             if (v === undefined) delete config[k];
             else config[k] = v;
@@ -199,7 +212,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
         const secretKeys = fileSecrets.filter((k) => !(k in (opts.config ?? {})));
         const region = config["aws:region"] ?? "us-east-1";
         pulumi.runtime.setAllConfig(config, secretKeys);
-        await pulumi.runtime.setMocks(new PlanMocks(region, stack), PROJECT, stack, opts.preview ?? false);
+        await pulumi.runtime.setMocks(new PlanMocks(region, stack), project, stack, opts.preview ?? false);
 
         // Capture what the engine would record: parent, dependencies, provider, protect.
         const captured: Captured[] = [];
@@ -243,7 +256,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             for (const k of Object.keys(require.cache)) {
                 if (k.startsWith(INFRA_DIR + path.sep) && !k.startsWith(OFFLINE_DIR + path.sep)) delete require.cache[k];
             }
-            const program = require(path.join(INFRA_DIR, "index.ts"));
+            const program = require(projectEntry(spec));
             for (const [k, v] of Object.entries(program)) {
                 const o: any = pulumi.output(v as any);
                 outputs[k] = unwrap(await o.promise(true));
@@ -261,12 +274,12 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
         outputs = Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined));
 
         // Synthesise what the engine adds: the root Stack and the default providers.
-        const stackUrn = `urn:pulumi:${stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${stack}`;
+        const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
         const stackRes: ExportResource = { urn: stackUrn, custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs, dependencies: [] };
         const providers = new Map<string, ExportResource>();
         const providerRef = (pkg: string): string => {
             const version = pkgVersion(pkg);
-            const urn = `urn:pulumi:${stack}::${PROJECT}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
+            const urn = `urn:pulumi:${stack}::${project}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
             if (!providers.has(urn)) {
                 const id = new PlanMocks(region, stack).hex("provider", pkg, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
                 const inputs: Record<string, any> = pkg === "aws" ? { region, skipCredentialsValidation: "false", version } : { version };

@@ -123,8 +123,8 @@ describe("npm run preview / up wrapper", () => {
         assert.match(unknown.stderr, /no policy config for stack "qa".*Known stacks: prod, staging/);
         const ok = run(["up", "--", "prod", "--print-command"]);
         assert.strictEqual(ok.status, 0, ok.stderr);
-        assert.strictEqual(ok.stdout.trim(), "pulumi up --stack prod --policy-pack policy --policy-pack-config policy/config/prod.json");
+        assert.strictEqual(ok.stdout.trim(), "PAVED_POLICY_PACK=policy pulumi up --stack prod --policy-pack policy --policy-pack-config policy/config/prod.json\nnpm run verify -- prod");
         const env = run(["preview", "--", "--print-command", "--diff"], { STACK: "staging" });
-        assert.strictEqual(env.stdout.trim(), "pulumi preview --stack staging --policy-pack policy --policy-pack-config policy/config/staging.json --diff");
+        assert.strictEqual(env.stdout.trim(), "PAVED_POLICY_PACK=policy pulumi preview --stack staging --policy-pack policy --policy-pack-config policy/config/staging.json --diff");
     });
 });
