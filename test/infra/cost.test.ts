@@ -26,7 +26,9 @@ async function capture(argv: string[]): Promise<{ code: number; out: string }> {
     }
 }
 
-describe("infra/offline/cost (npm run cost)", () => {
+describe("infra/offline/cost (npm run cost)", function () {
+    // The CLI tests run the whole offline plan (one to two runs each).
+    this.timeout(300000);
     const plans = new Map<string, PlanResult>();
     before(async function () {
         this.timeout(300000);

@@ -15,7 +15,8 @@ describe("infra/keys", () => {
         });
     }
 
-    it("kmsKeys defaults to one key per purpose; perDataClass keeps the logs key (same name, same policy) and shares one data key", async () => {
+    it("kmsKeys defaults to one key per purpose; perDataClass keeps the logs key (same name, same policy) and shares one data key", async function () {
+        this.timeout(240000); // one extra offline plan
         const perPurpose = await runPlan("staging", { config: { "paved:kmsKeys": undefined } });
         assert.deepStrictEqual(ofType(perPurpose, "aws:kms/key:Key").map((k) => k.name).sort(), ["keys-database", "keys-image", "keys-logs", "keys-secrets", "keys-storage"]);
         const perClass = await plan("staging");

@@ -58,7 +58,8 @@ describe("infra/natinstance (staging: paved:natMode=instance)", () => {
         assert.strictEqual(instanceArchitecture("m7i.large"), "x86_64");
     });
 
-    it("prod refuses a NAT instance, naming the key and what is allowed", async () => {
+    it("prod refuses a NAT instance, naming the key and what is allowed", async function () {
+        this.timeout(240000); // one extra offline plan (fails at config validation)
         await assert.rejects(runPlan("prod", { config: { "paved:natMode": "instance" } }), /paved:natMode=instance: prod keeps managed NAT gateways.*allowed: gateway/);
     });
 });
