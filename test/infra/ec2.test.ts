@@ -251,6 +251,17 @@ describe("infra/ec2: compute=ec2", function () {
         for (const policy of ["paved-ec2-imdsv2", "paved-ec2-no-public-ip", "paved-ebs-encrypted"]) assert.ok(got.has(policy), policy);
     });
 
+    it("the pack recognises the real template as an ECS container host: hop limit 2 alone is refused (negative control)", async () => {
+        const p = await ec2Plan("staging");
+        const rs = JSON.parse(JSON.stringify(p.resources));
+        const lt = rs.find((r: any) => r.type === LT);
+        for (const props of [lt.inputs, lt.outputs]) props.metadataOptions.httpPutResponseHopLimit = 2;
+        const findings = await evaluateResources(rs, { config: loadPolicyConfig(path.join(REPO_ROOT, "policy", "config", "staging.json")) });
+        const mandatory = findings.filter((f) => f.enforcementLevel === "mandatory");
+        assert.deepStrictEqual(mandatory.map((f) => f.policy), ["paved-ec2-imdsv2"]);
+        assert.match(mandatory[0].message, /runs ECS container hosts with metadataOptions\.httpPutResponseHopLimit 2/);
+    });
+
     it("arm64 with ENI trunking: arm64 AMI parameter and instance type, the account setting turned on before hosts launch", async () => {
         const p = await ec2Plan("staging", { "paved:imagePlatform": "linux/arm64", "paved:ec2EniTrunking": "true", "paved:ec2InstanceType": "c7g.large" });
         const lt = one(p, LT);
