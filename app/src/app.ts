@@ -5,6 +5,7 @@ import type { HelmetOptions } from "helmet";
 import rateLimit from "@fastify/rate-limit";
 import cors from "@fastify/cors";
 import type { Pool } from "pg";
+import type { FastifyBaseLogger } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config";
 import { AccessLogController, createLogger, genReqId, requestLoggerFactory } from "./logger";
@@ -12,6 +13,8 @@ import { HELMET_OPTIONS, staticHelmetHeaders } from "./security-headers";
 import type { Storage } from "./s3";
 import auth from "./plugins/auth";
 import errors from "./plugins/errors";
+import database from "./plugins/db";
+import storage from "./plugins/storage";
 import health from "./routes/health";
 import tickets from "./routes/tickets";
 import "./types";
@@ -22,6 +25,8 @@ export interface AppOptions {
   storage: Storage;
   /** Log destination (tests capture logs here); stdout when omitted. */
   logStream?: DestinationStream;
+  /** The process logger (see createLogger), when the caller made one first (e.g. for the pool); else one is made here. */
+  logger?: FastifyBaseLogger;
   /** Per-client-IP limit on API routes. Defaults suit one interactive client; benchmarks raise it. */
   rateLimit?: { max: number; timeWindow: string | number };
   /**
@@ -41,7 +46,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export async function buildApp(opts: AppOptions) {
   const production = opts.config.NODE_ENV === "production";
   const app = Fastify({
-    loggerInstance: createLogger(opts.config.LOG_LEVEL, opts.logStream),
+    loggerInstance: opts.logger ?? createLogger(opts.config.LOG_LEVEL, opts.logStream),
     childLoggerFactory: requestLoggerFactory,
     genReqId,
     logController: new AccessLogController(),
@@ -61,8 +66,8 @@ export async function buildApp(opts: AppOptions) {
 
   // JSON only: anything else is a 415 naming the problem, not a confusing schema error.
   app.removeContentTypeParser("text/plain");
-  app.decorate("db", opts.db);
-  app.decorate("storage", opts.storage);
+  await app.register(database, { pool: opts.db });
+  await app.register(storage, { storage: opts.storage });
   // Once shutdown starts, finish in-flight requests but tell keep-alive clients to
   // go away, so a draining task is not held open by idle sockets until the grace bound.
   let closing = false;

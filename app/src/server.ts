@@ -4,6 +4,7 @@ import { buildApp } from "./app";
 import { loadConfig, reportConfigErrorAndExit, type Config } from "./config";
 import { createPool, waitForDatabase } from "./db";
 import { createStorage } from "./s3";
+import { createLogger } from "./logger";
 
 /**
  * Shutdown bound. ECS sends SIGTERM, waits stopTimeout (30 s) and then SIGKILLs;
@@ -21,11 +22,10 @@ export interface Started {
 /** Starts the HTTP server, then probes the database in the background (logged, with backoff). */
 export async function start(config: Config, extra: { port?: number } = {}): Promise<Started> {
   const storage = createStorage({ bucket: config.S3_BUCKET, region: config.AWS_REGION, endpoint: config.S3_ENDPOINT });
-  // The pool needs a logger before the app exists; use a child of the app's logger afterwards.
-  let log: FastifyInstance["log"] | undefined;
-  const pool = createPool(config, { warn: (...a: unknown[]) => log?.warn(...(a as [object, string])) } as never);
-  const app = await buildApp({ config, db: pool, storage });
-  log = app.log;
+  // One logger, made first: the pool and the app both write through it.
+  const logger = createLogger(config.LOG_LEVEL);
+  const pool = createPool(config, logger);
+  const app = await buildApp({ config, db: pool, storage, logger });
   if (config.NODE_ENV === "production" && config.DB_SSL === "disable") {
     app.log.warn("DB_SSL=disable in production: database traffic is unencrypted. Use verify-full on AWS.");
   }

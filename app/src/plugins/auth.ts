@@ -1,6 +1,7 @@
 import fp from "fastify-plugin";
 import jwt from "@fastify/jwt";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { ERRORS } from "../errors";
 import "../types";
 
 export const JWT_ALGORITHM = "HS256";
@@ -18,14 +19,16 @@ export default fp<{ secret: string }>(
     });
     app.decorate("authenticate", async (req: FastifyRequest, reply: FastifyReply) => {
       if (!req.headers.authorization) {
-        return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: "Missing Authorization header: send 'Authorization: Bearer <token>' (mint one with npm run token -- <subject>)." });
+        const e = ERRORS.missingToken();
+        return reply.code(e.statusCode).send({ statusCode: e.statusCode, error: "Unauthorized", message: e.message });
       }
       try {
         await req.jwtVerify();
         if (typeof req.user?.sub !== "string" || req.user.sub === "") throw new Error("token has no subject");
       } catch (err) {
         req.log.info({ reason: (err as Error).message }, "rejected bearer token");
-        return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: "Invalid or expired bearer token: mint a new one with npm run token -- <subject>." });
+        const e = ERRORS.invalidToken();
+        return reply.code(e.statusCode).send({ statusCode: e.statusCode, error: "Unauthorized", message: e.message });
       }
     });
   },
