@@ -19,6 +19,7 @@ import { LoadBalancer } from "./loadbalancer";
 import { Service } from "./service";
 import { Ec2Capacity } from "./ec2";
 import { ec2Sizing } from "./ec2-sizing";
+import { ENV_DEFAULTS } from "../app/src/contract";
 import * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
 
@@ -88,6 +89,11 @@ const service = new Service("service", {
         DB_SSL: "verify-full",
         S3_BUCKET: storage.attachments.bucket.bucket,
         AWS_REGION: cfg.region,
+        JWT_MAX_AGE_SECONDS: String(ENV_DEFAULTS.JWT_MAX_AGE_SECONDS), // the app's default (12 h); a constant until a stack needs another
+        RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
+        // Strictly above the ALB idle timeout, so the ALB always closes an idle connection first.
+        KEEP_ALIVE_TIMEOUT_SECONDS: String(cfg.albIdleTimeoutSeconds + 5),
+        SHUTDOWN_DRAIN_SECONDS: String(ENV_DEFAULTS.SHUTDOWN_DRAIN_SECONDS), // the app's default; a constant
     },
     secrets: {
         // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
@@ -132,3 +138,5 @@ export const attachmentsBucket = storage.attachments.bucket.bucket;
 export const alarmTopicArn = monitoring.topic.arn;
 /** compute=ec2 only: the hosts' Auto Scaling group (Session Manager targets, instance refreshes). */
 export const hostGroupName = capacity?.autoScalingGroup.name;
+/** The JWT signing secret's ARN, for minting operator tokens (docs/app.md). The ARN only, never the value. */
+export const jwtSecretArn = secrets.jwtSecret.arn;

@@ -41,9 +41,21 @@ export const ENV_CONTRACT = {
   S3_ENDPOINT: { source: "local-only", description: "Optional S3-compatible endpoint URL for local development and tests" },
   AWS_REGION: { source: "environment", description: "AWS region of the bucket" },
   JWT_SECRET: { source: "secret", description: "HS256 signing secret for API bearer tokens (at least 32 characters)" },
+  JWT_MAX_AGE_SECONDS: { source: "environment", description: "Longest accepted bearer-token lifetime, exp - iat, in seconds (default 43200 = 12 h); npm run token caps --ttl at it" },
+  RATE_LIMIT_PER_MINUTE: { source: "environment", description: "API requests per minute per client IP, counted by each task separately (default 300; with N tasks a client may get up to N times this)" },
+  KEEP_ALIVE_TIMEOUT_SECONDS: { source: "environment", description: "Idle keep-alive timeout of the HTTP server in seconds (default 65); the ALB idle timeout must be below it" },
+  SHUTDOWN_DRAIN_SECONDS: { source: "environment", description: "After SIGTERM, seconds to keep serving with Connection: close before closing (default 3)" },
 } as const satisfies Record<string, EnvVarSpec>;
 
 export type EnvVarName = keyof typeof ENV_CONTRACT;
+
+/** Defaults of the optional tuning variables (the app applies them when a variable is unset). */
+export const ENV_DEFAULTS = {
+  JWT_MAX_AGE_SECONDS: 12 * 3600,
+  RATE_LIMIT_PER_MINUTE: 300,
+  KEEP_ALIVE_TIMEOUT_SECONDS: 65,
+  SHUTDOWN_DRAIN_SECONDS: 3,
+} as const satisfies Partial<Record<EnvVarName, number>>;
 
 /** Names of the variables with the given source, in contract order. */
 export function envVarsBySource(source: EnvSource): EnvVarName[] {

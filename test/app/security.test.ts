@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import type { FastifyInstance } from "fastify";
-import { makeApp, migratedDatabase } from "./helpers/app";
+import { bearer, makeApp, migratedDatabase } from "./helpers/app";
 import type { DbConfig } from "../../app/src/config";
 
 describe("app: HTTP security", function () {
   this.timeout(30_000);
   let db: DbConfig;
   let app: FastifyInstance;
+  let auth: { authorization: string };
 
   before(async () => {
+    auth = await bearer();
     db = await migratedDatabase("security");
     app = await makeApp(db, { rateLimit: { max: 3, timeWindow: "1 minute" } });
   });
@@ -16,7 +18,7 @@ describe("app: HTTP security", function () {
 
   it("sends HSTS (1 year, includeSubDomains), CSP, X-Frame-Options and X-Content-Type-Options on every response", async () => {
     for (const [url, status] of [["/livez", 200], ["/health", 200], ["/api/tickets/not-a-uuid", 400], ["/missing", 404]] as const) {
-      const res = await app.inject({ method: "GET", url, headers: { "x-forwarded-for": "198.51.100.1" } });
+      const res = await app.inject({ method: "GET", url, headers: { ...auth, "x-forwarded-for": "198.51.100.1" } });
       assert.equal(res.statusCode, status, url);
       assert.equal(res.headers["strict-transport-security"], "max-age=31536000; includeSubDomains", url);
       assert.match(String(res.headers["content-security-policy"]), /default-src 'none'/, url);
@@ -54,14 +56,14 @@ describe("app: HTTP security", function () {
   it("does not answer CORS preflights or set CORS headers unless origins are configured", async () => {
     const pre = await app.inject({ method: "OPTIONS", url: "/api/tickets", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
     assert.equal(pre.headers["access-control-allow-origin"], undefined);
-    const get = await app.inject({ method: "GET", url: "/api/tickets", headers: { origin: "https://evil.example", "x-forwarded-for": "198.51.100.2" } });
+    const get = await app.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, origin: "https://evil.example", "x-forwarded-for": "198.51.100.2" } });
     assert.equal(get.headers["access-control-allow-origin"], undefined);
 
     const withCors = await makeApp(db, { corsOrigins: ["https://app.example"] });
     try {
-      const ok = await withCors.inject({ method: "GET", url: "/api/tickets", headers: { origin: "https://app.example" } });
+      const ok = await withCors.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, origin: "https://app.example" } });
       assert.equal(ok.headers["access-control-allow-origin"], "https://app.example");
-      const other = await withCors.inject({ method: "GET", url: "/api/tickets", headers: { origin: "https://evil.example" } });
+      const other = await withCors.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, origin: "https://evil.example" } });
       assert.notEqual(other.headers["access-control-allow-origin"], "https://evil.example");
     } finally {
       await withCors.close();
@@ -69,7 +71,7 @@ describe("app: HTTP security", function () {
   });
 
   it("rate-limits per real client IP: the last X-Forwarded-For hop (the ALB's), not spoofable entries", async () => {
-    const get = (xff: string) => app.inject({ method: "GET", url: "/api/tickets?limit=1", headers: { "x-forwarded-for": xff } });
+    const get = (xff: string) => app.inject({ method: "GET", url: "/api/tickets?limit=1", headers: { ...auth, "x-forwarded-for": xff } });
     // Client 203.0.113.7 sends a different spoofed left-most entry each time: still one client.
     const codes = [];
     for (let i = 0; i < 4; i++) codes.push((await get(`10.0.0.${i}, 203.0.113.7`)).statusCode);
@@ -90,7 +92,7 @@ describe("app: HTTP security", function () {
     const orig = pool.query.bind(pool);
     (pool as { query: unknown }).query = (() => Promise.reject(new Error('relation "secret_internal_table" does not exist at /srv/app/x.js:1'))) as unknown;
     try {
-      const res = await broken.inject({ method: "GET", url: "/api/tickets" });
+      const res = await broken.inject({ method: "GET", url: "/api/tickets", headers: auth });
       assert.equal(res.statusCode, 500);
       assert.deepEqual(Object.keys(res.json()).sort(), ["error", "message", "requestId", "statusCode"]);
       assert.equal(res.json().message, "Internal Server Error");

@@ -27,7 +27,7 @@ describe("app: tickets API", function () {
     assert.equal(t.createdBy, "agent@example.com");
     assert.equal(res.headers.location, `/api/tickets/${t.id}`);
 
-    const got = await app.inject({ method: "GET", url: `/api/tickets/${t.id}` });
+    const got = await app.inject({ method: "GET", url: `/api/tickets/${t.id}`, headers: auth });
     assert.equal(got.statusCode, 200);
     assert.deepEqual(got.json(), t);
 
@@ -50,7 +50,7 @@ describe("app: tickets API", function () {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { statusCode: number; json: () => { items: { id: string }[]; nextCursor: string | null } } = await app.inject({ method: "GET", url: "/api/tickets", query: { limit: "3", ...(cursor ? { cursor } : {}) } });
+      const res: { statusCode: number; json: () => { items: { id: string }[]; nextCursor: string | null } } = await app.inject({ method: "GET", url: "/api/tickets", headers: auth, query: { limit: "3", ...(cursor ? { cursor } : {}) } });
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.ok(body.items.length <= 3);
@@ -63,7 +63,7 @@ describe("app: tickets API", function () {
     const mine = seen.filter((id) => ids.includes(id));
     assert.deepEqual(mine, [...ids].reverse());
 
-    const resolved = await app.inject({ method: "GET", url: "/api/tickets?status=resolved" });
+    const resolved = await app.inject({ method: "GET", url: "/api/tickets?status=resolved", headers: auth });
     assert.deepEqual(resolved.json().items.map((t: { id: string }) => t.id), [ids[3]]);
     assert.equal(resolved.json().nextCursor, null);
   });
@@ -71,7 +71,7 @@ describe("app: tickets API", function () {
   it("lists many tickets created back to back newest first, without forcing a tie", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push((await create({ title: `burst-${i}` })).json().id);
-    const res = await app.inject({ method: "GET", url: "/api/tickets", query: { limit: "40" } });
+    const res = await app.inject({ method: "GET", url: "/api/tickets", headers: auth, query: { limit: "40" } });
     assert.deepEqual(res.json().items.map((t: { id: string }) => t.id), [...ids].reverse());
   });
 
@@ -87,7 +87,7 @@ describe("app: tickets API", function () {
       assert.equal(res.statusCode, 404, `${method} ${url}`);
       assert.match(res.json().message, new RegExp(`Ticket ${id} not found`));
     }
-    const route = await app.inject({ method: "GET", url: "/nope" });
+    const route = await app.inject({ method: "GET", url: "/nope", headers: auth });
     assert.equal(route.statusCode, 404);
   });
 
@@ -141,8 +141,8 @@ describe("app: tickets API", function () {
         assert.match(res.json().message, /npm run token/);
       }
     }
-    // reads are public; the ticket is unchanged
-    const after = await app.inject({ method: "GET", url: `/api/tickets/${id}` });
+    // the ticket is unchanged
+    const after = await app.inject({ method: "GET", url: `/api/tickets/${id}`, headers: auth });
     assert.equal(after.json().status, "open");
   });
 });

@@ -1,6 +1,6 @@
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { newId } from "../ids";
-import { ERRORS } from "../errors";
+import { decodeCursor, encodeCursor } from "./cursor";
 import type { Priority, Status } from "../schemas/tickets";
 
 /** All SQL of the tickets API. Handlers call these methods and never see SQL or rows. */
@@ -56,23 +56,16 @@ const toTicket = (r: TicketRow): Ticket => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-// Keyset cursor over (created_at, id): stable under concurrent inserts, unlike OFFSET.
-// created_at is stored with millisecond precision so it round-trips through JS Dates.
-function encodeCursor(t: Ticket): string {
-  return Buffer.from(JSON.stringify([t.createdAt, t.id])).toString("base64url");
-}
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(v) && v.length === 2 && !Number.isNaN(Date.parse(v[0])) && /^[0-9a-f-]{36}$/i.test(v[1])) return [v[0], v[1]];
-  } catch {
-    /* fall through */
-  }
-  throw ERRORS.invalidCursor();
-}
+/** The most attachments one page lists (each costs a presigned URL). */
+export const ATTACHMENT_PAGE_MAX = 100;
 
 export class TicketRepository {
-  constructor(private readonly db: Pool) {}
+  constructor(private readonly db: Pool | PoolClient) {}
+
+  /** The same repository on one connection (a transaction). */
+  withClient(tx: PoolClient): TicketRepository {
+    return new TicketRepository(tx);
+  }
 
   async create(t: { title: string; description: string; priority: Priority; createdBy: string }): Promise<Ticket> {
     const { rows } = await this.db.query<TicketRow>(
@@ -100,7 +93,8 @@ export class TicketRepository {
       args,
     );
     const page = rows.slice(0, q.limit).map(toTicket);
-    return { items: page, nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null };
+    const last = page[page.length - 1];
+    return { items: page, nextCursor: rows.length > q.limit ? encodeCursor(last.createdAt, last.id) : null };
   }
 
   async get(id: string): Promise<Ticket | undefined> {
@@ -133,11 +127,23 @@ export class TicketRepository {
     );
   }
 
-  async listAttachments(ticketId: string): Promise<Attachment[]> {
+  /** One page of a ticket's attachments, oldest first; at most ATTACHMENT_PAGE_MAX. */
+  async listAttachments(ticketId: string, q: { limit: number; cursor?: string }): Promise<{ items: Attachment[]; nextCursor: string | null }> {
+    const limit = Math.min(q.limit, ATTACHMENT_PAGE_MAX);
+    const args: unknown[] = [ticketId];
+    let after = "";
+    if (q.cursor) {
+      const [ts, id] = decodeCursor(q.cursor);
+      args.push(ts, id);
+      after = "AND (created_at, id) > ($2::timestamptz, $3::uuid)";
+    }
+    args.push(limit + 1);
     const { rows } = await this.db.query<AttachmentRow>(
-      "SELECT id, file_name, content_type, size_bytes, object_key, created_at FROM attachments WHERE ticket_id = $1 ORDER BY created_at, id",
-      [ticketId],
+      `SELECT id, file_name, content_type, size_bytes, object_key, created_at FROM attachments WHERE ticket_id = $1 ${after} ORDER BY created_at, id LIMIT $${args.length}`,
+      args,
     );
-    return rows.map((r) => ({ id: r.id, fileName: r.file_name, contentType: r.content_type, size: r.size_bytes, createdAt: r.created_at.toISOString(), objectKey: r.object_key }));
+    const items = rows.slice(0, limit).map((r) => ({ id: r.id, fileName: r.file_name, contentType: r.content_type, size: r.size_bytes, createdAt: r.created_at.toISOString(), objectKey: r.object_key }));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit ? encodeCursor(last.createdAt, last.id) : null };
   }
 }

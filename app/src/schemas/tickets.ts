@@ -107,10 +107,15 @@ export const createAttachment = {
         uploadUrl: { type: "string" },
         headers: { type: "object", additionalProperties: { type: "string" } },
         expiresIn: { type: "integer" },
+        nextCursor: { type: ["string", "null"] },
       },
     },
   },
 };
+export interface ListAttachmentsQuery {
+  limit: number;
+  cursor?: string;
+}
 export interface CreateAttachmentBody {
   fileName: string;
   contentType: string;
@@ -119,6 +124,14 @@ export interface CreateAttachmentBody {
 
 export const listAttachments = {
   params: idParams,
+  querystring: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      limit: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+      cursor: { type: "string", maxLength: 200 },
+    },
+  },
   response: {
     200: {
       type: "object",
@@ -138,7 +151,12 @@ export const listAttachments = {
           },
         },
         expiresIn: { type: "integer" },
+        nextCursor: { type: ["string", "null"] },
       },
     },
   },
 };
+export interface ListAttachmentsQuery {
+  limit: number;
+  cursor?: string;
+}
