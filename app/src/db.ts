@@ -1,4 +1,4 @@
-import { Pool, type PoolConfig } from "pg";
+import { Pool, type PoolClient, type PoolConfig } from "pg";
 import type { FastifyBaseLogger } from "fastify";
 import type { DbConfig } from "./config";
 import { pgSslOptions } from "./tls";
@@ -39,7 +39,30 @@ export function createPool(cfg: DbConfig, log: FastifyBaseLogger, overrides: Par
   // pool; unhandled, that would crash the process. The pool drops the client and
   // opens a new one on the next checkout, which is how we recover without a restart.
   pool.on("error", (err) => log.warn({ err: describeDbError(err) }, "idle database client lost"));
+  // Every client's socket, until it has really closed: closePool destroys what is left.
+  const open = new Set<PoolClient>();
+  pool.on("connect", (c) => {
+    open.add(c);
+    c.once("end", () => open.delete(c));
+  });
+  OPEN_CLIENTS.set(pool, open);
   return pool;
+}
+
+const OPEN_CLIENTS = new WeakMap<Pool, Set<PoolClient>>();
+
+/**
+ * Ends the pool within `boundMs`, then destroys every socket still open. pool.end() asks each
+ * client to close politely, and a client whose database half-closed and went silent waits for an
+ * answer forever — its socket alone kept the process alive after "shutdown complete".
+ */
+export async function closePool(pool: Pool, boundMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([pool.end().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, boundMs)))]);
+  clearTimeout(timer);
+  for (const c of OPEN_CLIENTS.get(pool) ?? []) {
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }
 }
 
 export interface DbCheck {
