@@ -40,7 +40,8 @@ export function serverTimeouts(opts: { keepAliveSeconds?: number; drainSeconds?:
   const keepAliveMs = (opts.keepAliveSeconds ?? ENV_DEFAULTS.KEEP_ALIVE_TIMEOUT_SECONDS) * 1000;
   return {
     requestMs: 20_000,
-    headersMs: 10_000,
+    // 10 s, or half the keep-alive when that is shorter (the idle socket must outlive it)
+    headersMs: Math.min(10_000, keepAliveMs / 2),
     keepAliveMs,
     connectionMs: keepAliveMs + 5_000,
     checkIntervalMs: 1_000,

@@ -1,6 +1,31 @@
 import assert from "node:assert/strict";
 import type { FastifyInstance } from "fastify";
-import { bearer, makeApp, migratedDatabase } from "./helpers/app";
+import net from "node:net";
+import { LogCapture, bearer, makeApp, migratedDatabase } from "./helpers/app";
+
+/** Sends raw bytes and parses the one response (status line, lower-cased headers, body). */
+export async function rawRequest(port: number, raw: string): Promise<{ head: string; headers: Record<string, string>; body: string }> {
+  const sock = net.connect(port, "127.0.0.1");
+  let data = "";
+  sock.on("data", (d) => (data += d));
+  sock.on("error", () => undefined);
+  sock.write(raw);
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      const end = data.indexOf("\r\n\r\n");
+      const len = /content-length: (\d+)/i.exec(data);
+      if (end >= 0 && len && Buffer.byteLength(data.slice(end + 4)) >= Number(len[1])) resolve();
+    };
+    sock.on("data", check);
+    sock.on("close", () => resolve());
+  });
+  sock.destroy();
+  const end = data.indexOf("\r\n\r\n");
+  const lines = data.slice(0, end).split("\r\n");
+  const headers: Record<string, string> = {};
+  for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(":")).toLowerCase()] = l.slice(l.indexOf(":") + 1).trim();
+  return { head: lines[0], headers, body: data.slice(end + 4) };
+}
 import type { DbConfig } from "../../app/src/config";
 
 describe("app: HTTP security", function () {
@@ -100,6 +125,58 @@ describe("app: HTTP security", function () {
     } finally {
       (pool as { query: unknown }).query = orig;
       await broken.close();
+    }
+  });
+  it("answers every error in one shape with a requestId and the security headers: 401, 404, 413, 415, 429 and the framework's own (bad URL, 414, 431)", async () => {
+    const shaped = (status: number, headers: Record<string, unknown>, body: string, what: string) => {
+      const json = JSON.parse(body);
+      assert.deepEqual(Object.keys(json).sort(), ["error", "message", "requestId", "statusCode"], what);
+      assert.equal(json.statusCode, status, what);
+      assert.equal(json.requestId, headers["x-request-id"], what);
+      assert.equal(headers["strict-transport-security"], "max-age=31536000; includeSubDomains", what);
+      assert.equal(headers["x-content-type-options"], "nosniff", what);
+    };
+    const limited = await makeApp(db, { rateLimit: { max: 1, timeWindow: "1 minute" } });
+    try {
+      for (const [status, req] of [
+        [401, { method: "GET", url: "/api/tickets" }],
+        [404, { method: "GET", url: "/nope", headers: auth }],
+        [413, { method: "POST", url: "/api/tickets", headers: auth, payload: { title: "x", description: "y".repeat(20_000) } }],
+        [415, { method: "POST", url: "/api/tickets", headers: { ...auth, "content-type": "text/plain" }, payload: "x" }],
+      ] as const) {
+        const res = await limited.inject({ ...req, headers: { ...("headers" in req ? req.headers : {}), "x-forwarded-for": `198.51.100.${status - 390}` } } as never);
+        assert.equal(res.statusCode, status, res.body);
+        shaped(status, res.headers, res.body, String(status));
+      }
+      await limited.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, "x-forwarded-for": "198.51.100.99" } });
+      const tooMany = await limited.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, "x-forwarded-for": "198.51.100.99" } });
+      assert.equal(tooMany.statusCode, 429);
+      shaped(429, tooMany.headers, tooMany.body, "429");
+
+      // over a real socket: errors raised by the router and by Node's HTTP parser
+      const logs = new LogCapture();
+      const server = await makeApp(db, { logStream: logs, config: { LOG_LEVEL: "info" } });
+      try {
+        await server.listen({ port: 0, host: "127.0.0.1" });
+        const port = (server.server.address() as net.AddressInfo).port;
+        for (const [status, raw] of [
+          [400, "GET /api/tickets/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n"],
+          [414, `GET /api/tickets/${"a".repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`],
+          [431, `GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`],
+          [400, "NOT HTTP AT ALL\r\n\r\n"],
+        ] as const) {
+          const res = await rawRequest(port, raw);
+          assert.match(res.head, new RegExp(`^HTTP/1.1 ${status} `), raw.slice(0, 30));
+          shaped(status, res.headers, res.body, raw.slice(0, 30));
+        }
+        const lines = logs.lines.map((l) => JSON.parse(l));
+        assert.ok(lines.some((l) => l.msg === "framework error" && l.statusCode === 414), logs.text);
+        assert.ok(lines.some((l) => l.msg === "client error" && l.statusCode === 431), logs.text);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await limited.close();
     }
   });
 });
