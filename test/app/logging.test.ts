@@ -160,4 +160,35 @@ describe("app: logging", function () {
       await app.close();
     }
   });
+  it("logs URLs without query strings and never the raw bytes of a malformed request, even at trace level", async function () {
+    this.timeout(60_000);
+    const logs = new LogCapture();
+    const db = await migratedDatabase("logging_raw");
+    const app = await makeApp(db, { logStream: logs, config: { LOG_LEVEL: "trace" } });
+    try {
+      const auth = await bearer();
+      const token = auth.authorization.split(" ")[1];
+      const res = await app.inject({ method: "GET", url: "/api/tickets/0190c5a8-7f00-7000-8000-000000000000?access_token=query-secret-1", headers: auth });
+      assert.equal(res.statusCode, 404);
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      const port = (app.server.address() as import("node:net").AddressInfo).port;
+      const net = await import("node:net");
+      const sock = net.connect(port, "127.0.0.1");
+      sock.on("error", () => undefined);
+      // a broken request line with a credential behind it
+      sock.write(`GET /livez HTTP/1.1\r\nAuthorization: Bearer ${token}\r\nBroken Header Line\r\n\r\n`);
+      let answer = "";
+      sock.on("data", (d) => (answer += d));
+      await new Promise((r) => sock.on("close", r));
+      assert.match(answer, /^HTTP\/1.1 400 /);
+      const lines = logs.lines.map((l) => JSON.parse(l));
+      const access = lines.find((l) => l.msg === "request completed" && l.req?.url?.startsWith("/api/tickets"));
+      assert.equal(access.req.url, "/api/tickets/0190c5a8-7f00-7000-8000-000000000000");
+      assert.ok(lines.some((l) => l.msg === "client error"), logs.text);
+      assert.doesNotMatch(logs.text, /query-secret-1|rawPacket/);
+      assert.ok(!logs.text.includes(token), "the token is not in the log");
+    } finally {
+      await app.close();
+    }
+  });
 });
