@@ -63,8 +63,8 @@ export function describeDbError(err: unknown): { code: string; message: string }
           : `TLS to the database failed (${code}): the server's certificate is not one the bundled RDS CA and DB_HOST verify`,
     };
   }
-  if (code === "TIMEOUT") return { code, message: "the database did not answer within the bound" };
   if (isOutcomeUnknown(err)) return { code, message: "the database did not answer a sent statement in time" };
+  if (code === "TIMEOUT") return { code, message: "the database did not answer within the bound" };
   if (isDbUnavailable(err)) return { code, message: "the database is not reachable" };
   return { code, message: "database error" };
 }
