@@ -10,9 +10,13 @@ export { STATUSES, PRIORITIES } from "../schemas/tickets";
 
 /** The tickets API: thin handlers over the repository (app.tickets) and storage (app.storage). */
 const tickets: FastifyPluginAsync = async (app) => {
-  // Every /api route needs a token, reads included; checked first, before any body is parsed
-  // or validated, so an anonymous caller learns nothing about the schema.
-  app.addHook("onRequest", app.authenticate);
+  // Every /api route needs a token, reads included; checked before any body is parsed or
+  // validated, so an anonymous caller learns nothing about the schema. Appended to each route's
+  // own onRequest list, i.e. after the rate limit's hook: anonymous floods are rate-limited too.
+  app.addHook("onRoute", (route) => {
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [...own, app.authenticate] as typeof route.onRequest;
+  });
 
   /**
    * A write that honours an `Idempotency-Key` header: with one, the write and the key commit
