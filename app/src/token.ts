@@ -7,8 +7,9 @@ import { ENV_DEFAULTS } from "./contract";
 
 const DEFAULT_JWT_MAX_AGE_SECONDS = ENV_DEFAULTS.JWT_MAX_AGE_SECONDS;
 
-/** Where `npm run dev` keeps its per-checkout JWT secret (git-ignored; never in the image). */
-export const DEV_JWT_SECRET_FILE = join(__dirname, "..", ".dev-pg", "jwt-secret");
+/** Where `npm run dev` keeps its data and per-checkout JWT secret (git-ignored; never in the image). */
+export const DEV_DIR = process.env.PAVED_DEV_DIR || join(__dirname, "..", ".dev-pg");
+export const DEV_JWT_SECRET_FILE = join(DEV_DIR, "jwt-secret");
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
   if (!secret && existsSync(DEV_JWT_SECRET_FILE)) {
     // Right after `npm run dev`: the dev server's own secret, so its tokens just work.
     secret = readFileSync(DEV_JWT_SECRET_FILE, "utf8").trim();
-    process.stderr.write("JWT_SECRET not set: using the local dev secret of npm run dev (app/.dev-pg/jwt-secret).\n");
+    process.stderr.write("JWT_SECRET not set: using the local dev secret of npm run dev (jwt-secret in its data directory).\n");
   }
   if (secret.length < 32) {
     reportConfigErrorAndExit(

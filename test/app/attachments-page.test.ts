@@ -30,7 +30,9 @@ describe("app: attachment list is paginated and presigns only the page", functio
   let ticketId: string;
   const ids: string[] = [];
 
-  before(async () => {
+  before(async function () {
+    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+    this.timeout(120_000);
     app = await makeApp(await migratedDatabase("attachment_pages"), { storage });
     auth = await bearer();
     ticketId = (await app.inject({ method: "POST", url: "/api/tickets", headers: auth, payload: { title: "many files" } })).json().id;

@@ -90,7 +90,8 @@ describe("app: environment validation", () => {
     for (const name of err.variables) assert.equal(ENV_CONTRACT[name].source, "environment");
   });
 
-  it("the rate limit from the contract is what the app enforces", async () => {
+  it("the rate limit from the contract is what the app enforces", async function () {
+    this.timeout(90_000);
     const { makeApp, migratedDatabase } = await import("./helpers/app");
     const app = await makeApp(await migratedDatabase("rate_cfg"), { config: { RATE_LIMIT_PER_MINUTE: 2 } });
     try {

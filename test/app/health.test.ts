@@ -22,10 +22,12 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: 
 }
 
 describe("app: health and liveness", function () {
-  this.timeout(40_000);
+  this.timeout(90_000);
   let pg: TestPostgres;
 
-  before(async () => {
+  before(async function () {
+    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+    this.timeout(120_000);
     pg = await testPostgres();
   });
 

@@ -17,7 +17,9 @@ describe("app: idempotent writes (Idempotency-Key)", function () {
   let app: FastifyInstance;
   let auth: { authorization: string };
 
-  before(async () => {
+  before(async function () {
+    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+    this.timeout(120_000);
     db = await migratedDatabase("idempotency");
     app = await makeApp(db, { storage });
     auth = await bearer("alice@example.com");

@@ -9,7 +9,7 @@ function captured(level = "info") {
 }
 
 describe("app: logging", function () {
-  this.timeout(20_000);
+  this.timeout(90_000); // the first test boots the shared PostgreSQL (initdb): slow on a busy machine
 
   it("writes JSON lines with request ids and redacts credentials and secrets", async () => {
     const db = await migratedDatabase("logging");

@@ -34,7 +34,9 @@ describe("app: HTTP security", function () {
   let app: FastifyInstance;
   let auth: { authorization: string };
 
-  before(async () => {
+  before(async function () {
+    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+    this.timeout(120_000);
     auth = await bearer();
     db = await migratedDatabase("security");
     app = await makeApp(db, { rateLimit: { max: 3, timeWindow: "1 minute" } });

@@ -8,7 +8,9 @@ describe("app: tickets API", function () {
   let app: FastifyInstance;
   let auth: { authorization: string };
 
-  before(async () => {
+  before(async function () {
+    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+    this.timeout(120_000);
     const db = await migratedDatabase("tickets");
     app = await makeApp(db);
     auth = await bearer();

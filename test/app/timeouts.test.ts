@@ -39,7 +39,9 @@ describe("app: server timeouts (one module, their relations)", function () {
     let port: number;
     const logs = new LogCapture();
 
-    before(async () => {
+    before(async function () {
+    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+    this.timeout(120_000);
       app = await makeApp(await migratedDatabase("timeouts"), { timeouts: SHORT, logStream: logs, config: { LOG_LEVEL: "info" } });
       await app.listen({ port: 0, host: "127.0.0.1" });
       port = (app.server.address() as net.AddressInfo).port;

@@ -8,7 +8,7 @@ import { testPostgres } from "./helpers/pg";
 import { LogCapture, bearer, makeApp, quietLog } from "./helpers/app";
 
 describe("app: database TLS", function () {
-  this.timeout(20_000);
+  this.timeout(90_000); // the first test boots the shared PostgreSQL (initdb): slow on a busy machine
 
   it("verify-full trusts exactly the committed RDS CA bundle and never disables verification", () => {
     const opts = pgSslOptions("verify-full");
