@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LogCapture, TEST_JWT_SECRET, bearer, makeApp, migratedDatabase } from "./helpers/app";
-import { REDACTED, SCRUB_MAX_DEPTH, createLogger, scrub } from "../../app/src/logger";
+import { REDACTED, SCRUB_MAX_DEPTH, createLogger, genReqId, scrub } from "../../app/src/logger";
 
 /** A logger writing into memory, with the app's redaction. */
 function captured(level = "info") {
@@ -190,5 +190,17 @@ describe("app: logging", function () {
     } finally {
       await app.close();
     }
+  });
+  it("request ids: a sane X-Request-Id, else a well-formed ALB trace Root, else a cheap per-process id", () => {
+    const root = "1-5759e988-bd862e3fe1be46a994272793";
+    assert.equal(genReqId({ headers: { "x-request-id": "abc-1" } }), "abc-1");
+    assert.equal(genReqId({ headers: { "x-amzn-trace-id": `Self=1-5759e988-aaaaaaaaaaaaaaaaaaaaaaaa;Root=${root};Sampled=1` } }), root);
+    for (const bad of [`Root=1-5759e988-BD862E3FE1BE46A994272793`, `Root=${root}x`, `Root=<script>`, `Root=${root};${"x".repeat(300)}`]) {
+      assert.match(genReqId({ headers: { "x-amzn-trace-id": bad } }), /^[0-9a-f]{8}-[0-9a-z]+$/, bad.slice(0, 40));
+    }
+    const a = genReqId({ headers: {} });
+    const b = genReqId({ headers: {} });
+    assert.notEqual(a, b);
+    assert.equal(a.split("-")[0], b.split("-")[0], "one prefix per process");
   });
 });
