@@ -139,6 +139,7 @@ export const CONFIG_KEYS = {
     // one-off `<name>-migrate` task (e.g. for migrations that must be run in a maintenance window).
     migrateOnDeploy: bool(true, "Run database migrations in every app task before the app starts (a non-essential `migrate` container the app depends on with SUCCESS); false = run the `<name>-migrate` task by hand"),
     migrateGraceSeconds: int(300, "Extra health-check grace for the migrate step (s), added to healthCheckGraceSeconds when migrateOnDeploy is true", { min: 0, max: 3600 }),
+    rateLimitPerMinute: int(300, "App RATE_LIMIT_PER_MINUTE: API requests per minute per client IP, counted by each task separately (N tasks allow up to N times this)", { min: 1, max: 1000000 }),
     logLevel: str("info", "App LOG_LEVEL", { allowed: ["fatal", "error", "warn", "info", "debug", "trace"] }),
     // Deliberate relaxation: ECS Exec opens an interactive shell path into tasks.
     enableEcsExec: bool(false, "Allow `aws ecs execute-command` into tasks (off by default; also makes the app container's root filesystem writable, which the SSM agent requires, so the pack's paved-ecs-readonly-root-filesystem blocks it until you record an expiring exemption: `npm run policy -- exempt paved-ecs-readonly-root-filesystem service-app --reason \"...\" --expires YYYY-MM-DD --stack <stack>`)"),

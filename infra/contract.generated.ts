@@ -12,6 +12,8 @@ export const PLATFORM_VARS = [
     "DB_SSL",
     "S3_BUCKET",
     "AWS_REGION",
+    "RATE_LIMIT_PER_MINUTE",
+    "KEEP_ALIVE_TIMEOUT_SECONDS",
 ] as const;
 
 export const SECRET_VARS = [

@@ -94,6 +94,9 @@ const service = new Service("service", {
         DB_SSL: "verify-full",
         S3_BUCKET: storage.attachments.bucket.bucket,
         AWS_REGION: cfg.region,
+        RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
+        // Strictly above the ALB idle timeout, so the ALB always closes an idle connection first.
+        KEEP_ALIVE_TIMEOUT_SECONDS: String(cfg.albIdleTimeoutSeconds + 5),
     },
     secrets: {
         // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
@@ -138,3 +141,5 @@ export const attachmentsBucket = storage.attachments.bucket.bucket;
 export const alarmTopicArn = monitoring.topic.arn;
 /** compute=ec2 only: the hosts' Auto Scaling group (Session Manager targets, instance refreshes). */
 export const hostGroupName = capacity?.autoScalingGroup.name;
+/** The JWT signing secret's ARN, for minting operator tokens (docs/app.md). The ARN only, never the value. */
+export const jwtSecretArn = secrets.jwtSecret.arn;

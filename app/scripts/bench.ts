@@ -26,6 +26,7 @@ import autocannon from "autocannon";
 import { Client } from "pg";
 import { runMigrations } from "../src/migrate";
 import { freePort, startLocalPostgres } from "./embedded-pg";
+import { mintToken } from "../src/token";
 
 const DURATION = Number(process.env.BENCH_SECONDS) || 8;
 const children: ChildProcess[] = [];
@@ -88,9 +89,9 @@ function serve(kind: "app" | "hello", env: Record<string, string> = {}): Promise
   });
 }
 
-async function load(server: Server, path: string, connections: number, duration = DURATION) {
+async function load(server: Server, path: string, connections: number, duration = DURATION, headers: Record<string, string> = {}) {
   const cpuBefore = cpuSeconds(server.pid);
-  const r = await autocannon({ url: server.url + path, connections, duration, pipelining: 1 });
+  const r = await autocannon({ url: server.url + path, connections, duration, pipelining: 1, headers });
   const cpu = cpuSeconds(server.pid) - cpuBefore;
   return {
     /** server CPU (user+sys) per request, µs */
@@ -131,14 +132,16 @@ async function main() {
     const hangPort = (hang.address() as net.AddressInfo).port;
     const [app, hello0, deadDb] = await Promise.all([serve("app", env), serve("hello"), serve("app", { ...env, DB_PORT: String(hangPort) })]);
     const ticketPath = `/api/tickets/${rows[0].id}`;
+    // every /api route needs a token
+    const auth = { authorization: `Bearer ${await mintToken(env.JWT_SECRET, "bench")}` };
 
     // warm-up (JIT, prepared statements, pool), then measure both in the same run
     await load(hello0, "/", 10, 2);
     await load(app, "/livez", 10, 2);
-    await load(app, ticketPath, 50, 2);
+    await load(app, ticketPath, 50, 2, auth);
     const hello = await load(hello0, "/", 10);
     const livez = await load(app, "/livez", 10);
-    const ticket = await load(app, ticketPath, 50);
+    const ticket = await load(app, ticketPath, 50, DURATION, auth);
     const health = await load(deadDb, "/health", 10, Math.min(DURATION, 5));
 
     const line = (name: string, r: Awaited<ReturnType<typeof load>>) =>

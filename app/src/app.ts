@@ -1,28 +1,39 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from "fastify";
 // Type-only: keeps @fastify/helmet's `helmet` route option typed (see the onRoute hook).
 import type {} from "@fastify/helmet";
 import type { HelmetOptions } from "helmet";
 import rateLimit from "@fastify/rate-limit";
 import cors from "@fastify/cors";
+import type { Socket } from "node:net";
 import type { Pool } from "pg";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config";
-import { AccessLogController, createLogger, genReqId, requestLoggerFactory } from "./logger";
+import { ENV_DEFAULTS } from "./env-defaults";
+import { errorBody, statusName } from "./errors";
+import { AccessLogController, createLogger, genReqId, newRequestId, requestLoggerFactory } from "./logger";
 import { HELMET_OPTIONS, staticHelmetHeaders } from "./security-headers";
 import type { Storage } from "./s3";
+import { checkTimeouts, serverTimeouts, type ServerTimeouts } from "./timeouts";
+import { schemaErrorFormatter, validatorCompiler } from "./validation";
 import auth from "./plugins/auth";
 import errors from "./plugins/errors";
+import database from "./plugins/db";
+import storage from "./plugins/storage";
 import health from "./routes/health";
 import tickets from "./routes/tickets";
 import "./types";
 
+
 export interface AppOptions {
-  config: Pick<Config, "NODE_ENV" | "LOG_LEVEL" | "APP_VERSION" | "JWT_SECRET">;
+  config: Pick<Config, "NODE_ENV" | "LOG_LEVEL" | "APP_VERSION" | "JWT_SECRET"> &
+    Partial<Pick<Config, "RATE_LIMIT_PER_MINUTE" | "JWT_MAX_AGE_SECONDS" | "KEEP_ALIVE_TIMEOUT_SECONDS" | "SHUTDOWN_DRAIN_SECONDS">>;
   db: Pool;
   storage: Storage;
   /** Log destination (tests capture logs here); stdout when omitted. */
   logStream?: DestinationStream;
-  /** Per-client-IP limit on API routes. Defaults suit one interactive client; benchmarks raise it. */
+  /** The process logger (see createLogger), when the caller made one first (e.g. for the pool); else one is made here. */
+  logger?: FastifyBaseLogger;
+  /** Per-client-IP limit on API routes; defaults to RATE_LIMIT_PER_MINUTE per minute. Benchmarks raise it. */
   rateLimit?: { max: number; timeWindow: string | number };
   /**
    * Cross-origin browser access. Off by default (same-origin only); set to the exact
@@ -31,6 +42,10 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Bound on the /health database probe. */
   healthDbTimeoutMs?: number;
+  /** Server timeouts (timeouts.ts); tests inject short ones. Checked against each other at startup. */
+  timeouts?: Partial<ServerTimeouts>;
+  /** Clock for token checks (ms since epoch); tests inject one. */
+  now?: () => number;
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
@@ -38,10 +53,22 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 /** JSON bodies are small tickets; files go straight to S3 through presigned URLs. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
+/** Answers for errors Node's HTTP parser raises before Fastify sees a request (see clientErrorHandler). */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "The request was not received in time: send the whole request within the request timeout."],
+  HPE_HEADER_OVERFLOW: [431, "The request headers are too large."],
+  HPE_URI_TOO_LONG: [414, "The request URL is too long."],
+};
+
 export async function buildApp(opts: AppOptions) {
   const production = opts.config.NODE_ENV === "production";
+  const timeouts = checkTimeouts({
+    ...serverTimeouts({ keepAliveSeconds: opts.config.KEEP_ALIVE_TIMEOUT_SECONDS, drainSeconds: opts.config.SHUTDOWN_DRAIN_SECONDS }),
+    ...opts.timeouts,
+  });
+  const securityHeaders = staticHelmetHeaders(HELMET_OPTIONS);
   const app = Fastify({
-    loggerInstance: createLogger(opts.config.LOG_LEVEL, opts.logStream),
+    loggerInstance: opts.logger ?? createLogger(opts.config.LOG_LEVEL, opts.logStream),
     childLoggerFactory: requestLoggerFactory,
     genReqId,
     logController: new AccessLogController(),
@@ -49,30 +76,52 @@ export async function buildApp(opts: AppOptions) {
     // Exactly one hop: the ALB appends the client address to X-Forwarded-For, and
     // anything to the left of it is client-supplied and spoofable.
     trustProxy: (_addr: string, hop: number) => hop < 1,
-    // Bound slow clients; the ALB idle timeout is 60 s.
-    requestTimeout: 30_000,
-    connectionTimeout: 65_000,
-    keepAliveTimeout: 65_000, // longer than the ALB's idle timeout, so the ALB closes first
-    ajv: {
-      // Reject unknown fields instead of silently dropping them: a typo gets a 400 naming it.
-      customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false },
+    // Every timeout comes from timeouts.ts, where their relations are documented and checked.
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    schemaErrorFormatter,
+    // Node's HTTP parser errors (408, 431, malformed requests) never reach a route: answer them
+    // with the same body and headers, and log the code only — never the raw request bytes
+    // (Fastify's default logs them at trace level, Authorization header included).
+    clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket) {
+      if (err.code === "ECONNRESET" || socket.destroyed) return;
+      const [status, message] = CLIENT_ERRORS[err.code ?? ""] ?? [400, "The request is not valid HTTP."];
+      const requestId = newRequestId();
+      this.log.info({ code: err.code, statusCode: status, requestId, remoteAddress: socket.remoteAddress }, "client error");
+      if (!socket.writable) return void socket.destroy();
+      const body = JSON.stringify(errorBody(status, message, requestId));
+      const head = [`HTTP/1.1 ${status} ${statusName(status)}`, "content-type: application/json; charset=utf-8", `content-length: ${Buffer.byteLength(body)}`, "connection: close", `x-request-id: ${requestId}`];
+      for (const [k, v] of Object.entries(securityHeaders)) head.push(`${k}: ${v}`);
+      socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
+    },
+    // Errors the router raises before any hook runs (a malformed percent-encoding, a path
+    // parameter over maxParamLength): the same body, headers and log line as any other error.
+    frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 400;
+      const message = status === 414 ? "The request URL is too long." : "The request URL is not valid: check its percent-encoding.";
+      req.log.info({ code: err.code, statusCode: status }, "framework error");
+      reply.code(status).headers(securityHeaders).header("x-request-id", req.id).send(errorBody(status, message, req.id));
     },
   });
-
+  app.setValidatorCompiler(validatorCompiler());
   // JSON only: anything else is a 415 naming the problem, not a confusing schema error.
   app.removeContentTypeParser("text/plain");
-  app.decorate("db", opts.db);
-  app.decorate("storage", opts.storage);
-  // Once shutdown starts, finish in-flight requests but tell keep-alive clients to
-  // go away, so a draining task is not held open by idle sockets until the grace bound.
-  let closing = false;
+  await app.register(database, { pool: opts.db });
+  await app.register(storage, { storage: opts.storage });
+  // Once shutdown starts (drain, then close), finish in-flight requests but tell keep-alive
+  // clients to go away, so a draining task is not held open by idle sockets.
+  const lifecycle = { draining: false };
+  app.decorate("lifecycle", lifecycle);
+  app.decorate("timeouts", timeouts);
   app.addHook("preClose", async () => {
-    closing = true;
+    lifecycle.draining = true;
   });
   // Callback-style hooks: an async hook costs a promise per request on every route.
   app.addHook("onSend", (req, reply, payload, done) => {
     reply.header("x-request-id", req.id);
-    if (closing) reply.header("connection", "close");
+    if (lifecycle.draining) reply.header("connection", "close");
     done(null, payload);
   });
 
@@ -85,7 +134,6 @@ export async function buildApp(opts: AppOptions) {
   // @fastify/helmet itself is not registered: even with `global: false` it adds an
   // async onRequest hook and a per-request closure to every route (~1.5 µs of CPU
   // per request, measured), and nothing here uses its reply.helmet() or CSP nonces.
-  const securityHeaders = staticHelmetHeaders(HELMET_OPTIONS);
   app.addHook("onRoute", (route) => {
     const own = (route as { helmet?: HelmetOptions | false }).helmet;
     if (own === undefined) return;
@@ -104,12 +152,12 @@ export async function buildApp(opts: AppOptions) {
   }
   await app.register(rateLimit, {
     global: true,
-    max: opts.rateLimit?.max ?? 300,
+    max: opts.rateLimit?.max ?? opts.config.RATE_LIMIT_PER_MINUTE ?? ENV_DEFAULTS.RATE_LIMIT_PER_MINUTE,
     timeWindow: opts.rateLimit?.timeWindow ?? "1 minute",
     // request.ip is already the real client (trustProxy: 1), so this keys on it.
     keyGenerator: (req) => req.ip,
   });
-  await app.register(auth, { secret: opts.config.JWT_SECRET });
+  await app.register(auth, { secret: opts.config.JWT_SECRET, maxAgeSeconds: opts.config.JWT_MAX_AGE_SECONDS ?? ENV_DEFAULTS.JWT_MAX_AGE_SECONDS, now: opts.now });
 
   await app.register(health, { version: opts.config.APP_VERSION, dbTimeoutMs: opts.healthDbTimeoutMs });
   await app.register(tickets, { prefix: "/api/tickets" });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENV_CONTRACT, type EnvVarName } from "./contract";
+import { ENV_DEFAULTS } from "./env-defaults";
 
 /**
  * Startup configuration, validated against the shared contract (contract.ts).
@@ -15,6 +16,12 @@ const port = (def: number) =>
   z.preprocess(
     (v) => (v === undefined || v === "" ? String(def) : v),
     z.string().regex(/^\d{1,5}$/, "must be a whole number").transform(Number).pipe(z.number().int().min(1, "must be 1-65535").max(65535, "must be 1-65535")),
+  );
+
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || (typeof v === "string" && v.trim() === "") ? String(def) : v),
+    z.string().regex(/^\d{1,9}$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min, `must be ${min}-${max}`).max(max, `must be ${min}-${max}`)),
   );
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -35,6 +42,10 @@ const schema = z.object({
   S3_ENDPOINT: optStr().pipe(z.url("must be a URL such as http://127.0.0.1:5000").optional()),
   AWS_REGION: str().pipe(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1")),
   JWT_SECRET: str().pipe(z.string().min(32, "must be at least 32 characters")),
+  JWT_MAX_AGE_SECONDS: int(ENV_DEFAULTS.JWT_MAX_AGE_SECONDS, 60, 7 * 24 * 3600),
+  RATE_LIMIT_PER_MINUTE: int(ENV_DEFAULTS.RATE_LIMIT_PER_MINUTE, 1, 1_000_000),
+  KEEP_ALIVE_TIMEOUT_SECONDS: int(ENV_DEFAULTS.KEEP_ALIVE_TIMEOUT_SECONDS, 2, 4000),
+  SHUTDOWN_DRAIN_SECONDS: int(ENV_DEFAULTS.SHUTDOWN_DRAIN_SECONDS, 0, 10),
 } satisfies Record<EnvVarName, z.ZodType>);
 
 export type Config = z.infer<typeof schema>;

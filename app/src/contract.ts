@@ -36,6 +36,10 @@ export const ENV_CONTRACT = {
   S3_ENDPOINT: { source: "local-only", containers: ["app", "migrate"], description: "Optional S3-compatible endpoint URL for local development and tests" },
   AWS_REGION: { source: "platform", containers: ["app", "migrate"], description: "AWS region of the bucket" },
   JWT_SECRET: { source: "secret", containers: ["app", "migrate"], description: "HS256 signing secret for API bearer tokens (at least 32 characters)" },
+  JWT_MAX_AGE_SECONDS: { source: "plain", value: "43200", containers: ["app"], description: "Longest accepted bearer-token lifetime, exp - iat, in seconds (default 43200 = 12 h); npm run token caps --ttl at it" },
+  RATE_LIMIT_PER_MINUTE: { source: "platform", containers: ["app"], description: "API requests per minute per client IP, counted by each task separately (default 300; with N tasks a client may get up to N times this); paved:rateLimitPerMinute" },
+  KEEP_ALIVE_TIMEOUT_SECONDS: { source: "platform", containers: ["app"], description: "Idle keep-alive timeout of the HTTP server in seconds (default 65); paved sets it above the ALB idle timeout so the ALB closes idle connections first" },
+  SHUTDOWN_DRAIN_SECONDS: { source: "plain", value: "3", containers: ["app"], description: "After SIGTERM, seconds to keep serving with Connection: close before closing (default 3)" },
 } as const satisfies Record<string, EnvVarSpec>;
 
 export type EnvVarName = keyof typeof ENV_CONTRACT;

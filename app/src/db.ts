@@ -1,7 +1,8 @@
-import { Pool, type PoolConfig } from "pg";
+import { Pool, type PoolClient, type PoolConfig } from "pg";
 import type { FastifyBaseLogger } from "fastify";
 import type { DbConfig } from "./config";
 import { pgSslOptions } from "./tls";
+import { describeDbError } from "./db-errors";
 
 /** Bounds that keep a dead or hanging database from hanging the app. */
 export const DB_TIMEOUTS = {
@@ -37,14 +38,39 @@ export function createPool(cfg: DbConfig, log: FastifyBaseLogger, overrides: Par
   // An idle client losing its connection (DB restart, failover) emits 'error' on the
   // pool; unhandled, that would crash the process. The pool drops the client and
   // opens a new one on the next checkout, which is how we recover without a restart.
-  pool.on("error", (err) => log.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, "idle database client lost"));
+  pool.on("error", (err) => log.warn({ err: describeDbError(err) }, "idle database client lost"));
+  // Every client's socket, until it has really closed: closePool destroys what is left.
+  const open = new Set<PoolClient>();
+  pool.on("connect", (c) => {
+    open.add(c);
+    c.once("end", () => open.delete(c));
+  });
+  OPEN_CLIENTS.set(pool, open);
   return pool;
+}
+
+const OPEN_CLIENTS = new WeakMap<Pool, Set<PoolClient>>();
+
+/**
+ * Ends the pool within `boundMs`, then destroys every socket still open. pool.end() asks each
+ * client to close politely, and a client whose database half-closed and went silent waits for an
+ * answer forever — its socket alone kept the process alive after "shutdown complete".
+ */
+export async function closePool(pool: Pool, boundMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([pool.end().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, boundMs)))]);
+  clearTimeout(timer);
+  for (const c of OPEN_CLIENTS.get(pool) ?? []) {
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }
 }
 
 export interface DbCheck {
   status: "healthy" | "unhealthy";
   responseTime: number;
   error?: string;
+  /** Scrubbed description of the failure, for the logs (describeDbError). */
+  detail?: string;
 }
 
 /**
@@ -66,9 +92,8 @@ export async function checkDatabase(pool: Pool, timeoutMs: number): Promise<DbCh
     await Promise.race([query, timeout]);
     return { status: "healthy", responseTime: Math.round(performance.now() - started) };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    // Error *codes* only: health is public, messages can carry host names.
-    return { status: "unhealthy", responseTime: Math.round(performance.now() - started), error: e.code ?? "ERROR" };
+    // A code and a fixed description only: driver messages can carry host names.
+    return { status: "unhealthy", responseTime: Math.round(performance.now() - started), error: describeDbError(err).code, detail: describeDbError(err).message };
   } finally {
     clearTimeout(timer);
   }
@@ -92,7 +117,7 @@ export async function waitForDatabase(
       log.info({ attempt, responseTime: result.responseTime }, "database reachable");
       return true;
     }
-    log.warn({ attempt, error: result.error, retryInMs: delay }, "database not reachable yet, retrying");
+    log.warn({ attempt, error: result.error, detail: result.detail, retryInMs: delay }, "database not reachable yet, retrying");
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, delay);
       signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
@@ -102,11 +127,4 @@ export async function waitForDatabase(
   return false;
 }
 
-/** Postgres / socket error codes that mean "database unavailable", answered with 503 rather than 500. */
-export function isDbUnavailable(err: unknown): boolean {
-  const e = err as NodeJS.ErrnoException & { message?: string };
-  const code = e?.code ?? "";
-  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03", "53300"].includes(code)) return true;
-  const msg = e?.message ?? "";
-  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout/i.test(msg);
-}
+export { isDbUnavailable } from "./db-errors";

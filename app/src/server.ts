@@ -2,15 +2,15 @@ import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app";
 import { loadConfig, reportConfigErrorAndExit, type Config } from "./config";
-import { createPool, waitForDatabase } from "./db";
+import { closePool, createPool, waitForDatabase } from "./db";
 import { createStorage } from "./s3";
+import { createLogger } from "./logger";
+import { serverTimeouts, type ServerTimeouts } from "./timeouts";
 
-/**
- * Shutdown bound. ECS sends SIGTERM, waits stopTimeout (30 s) and then SIGKILLs;
- * the ALB deregistration delay is 30 s too. Finishing well inside that keeps
- * in-flight requests from being cut off.
- */
-export const SHUTDOWN_GRACE_MS = 10_000;
+/** Shutdown bound (timeouts.ts): the process has exited, with 0, by then. */
+export const SHUTDOWN_GRACE_MS = serverTimeouts().shutdownMs;
+/** Of the bound, what closing the database may take before its sockets are destroyed. */
+const POOL_CLOSE_MS = 2_000;
 
 export interface Started {
   app: FastifyInstance;
@@ -19,26 +19,47 @@ export interface Started {
 }
 
 /** Starts the HTTP server, then probes the database in the background (logged, with backoff). */
-export async function start(config: Config, extra: { port?: number } = {}): Promise<Started> {
+export async function start(config: Config, extra: { port?: number; timeouts?: Partial<ServerTimeouts> } = {}): Promise<Started> {
   const storage = createStorage({ bucket: config.S3_BUCKET, region: config.AWS_REGION, endpoint: config.S3_ENDPOINT });
-  // The pool needs a logger before the app exists; use a child of the app's logger afterwards.
-  let log: FastifyInstance["log"] | undefined;
-  const pool = createPool(config, { warn: (...a: unknown[]) => log?.warn(...(a as [object, string])) } as never);
-  const app = await buildApp({ config, db: pool, storage });
-  log = app.log;
+  // One logger, made first: the pool and the app both write through it.
+  const logger = createLogger(config.LOG_LEVEL);
+  const pool = createPool(config, logger);
+  const app = await buildApp({ config, db: pool, storage, logger, timeouts: extra.timeouts });
   if (config.NODE_ENV === "production" && config.DB_SSL === "disable") {
     app.log.warn("DB_SSL=disable in production: database traffic is unencrypted. Use verify-full on AWS.");
   }
   const aborter = new AbortController();
   app.addHook("onClose", async () => {
     aborter.abort();
-    await pool.end();
+    await closePool(pool, POOL_CLOSE_MS);
   });
   const url = await app.listen({ port: extra.port ?? config.PORT, host: config.HOST });
   app.log.info({ version: config.APP_VERSION, url }, "listening");
   // Serve /livez (and an honest 503 on /health) while the database comes up.
   void waitForDatabase(pool, app.log, { signal: aborter.signal });
   return { app, url, close: () => app.close() };
+}
+
+/**
+ * Graceful stop: keep serving for the drain with `Connection: close` on every response (the
+ * ALB deregisters the task meanwhile, and a kept-alive client moves to a new connection instead
+ * of being reset), then stop accepting, finish in-flight requests and close the database.
+ * Resolves within `timeouts.shutdownMs` whatever it waits on.
+ */
+export async function drainAndClose(app: FastifyInstance, timeouts: ServerTimeouts): Promise<"closed" | "timed out"> {
+  app.lifecycle.draining = true;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<"timed out">((r) => (timer = setTimeout(() => r("timed out"), timeouts.shutdownMs)));
+  const work = (async () => {
+    await new Promise((r) => setTimeout(r, timeouts.drainMs));
+    await app.close(); // stops accepting, waits for in-flight requests, then closes the pool (onClose)
+    return "closed" as const;
+  })();
+  try {
+    return await Promise.race([work, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function main(): Promise<void> {
@@ -49,11 +70,16 @@ async function main(): Promise<void> {
     reportConfigErrorAndExit(err);
   }
   const { app } = await start(config);
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: app.log }, async ({ signal, err }) => {
+  const timeouts = app.timeouts;
+  // close-with-grace's own bound (it exits 1) only backs up drainAndClose's.
+  closeWithGrace({ delay: timeouts.shutdownMs + 1_000, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, "fatal error, shutting down");
-    else app.log.info({ signal }, "shutting down: draining in-flight requests");
-    await app.close(); // stops accepting, waits for in-flight requests, then closes the pool (onClose)
+    else app.log.info({ signal, drainMs: timeouts.drainMs }, "shutting down: draining, then closing");
+    const outcome = await drainAndClose(app, timeouts);
+    if (outcome === "timed out") app.log.warn({ boundMs: timeouts.shutdownMs }, "shutdown bound reached; exiting anyway");
     app.log.info("shutdown complete");
+    // Exit now: nothing left may keep the process alive past the bound (ECS would SIGKILL it, exit 137).
+    process.exit(err ? 1 : 0);
   });
 }
 

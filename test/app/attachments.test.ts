@@ -62,7 +62,7 @@ describe("app: attachments via presigned S3 URLs (moto_server)", function () {
     const put = await fetch(up.uploadUrl, { method: "PUT", headers: { "content-type": "text/plain" }, body: content });
     assert.equal(put.status, 200, await put.text());
 
-    const list = await app.inject({ method: "GET", url: `/api/tickets/${ticket.id}/attachments` });
+    const list = await app.inject({ method: "GET", url: `/api/tickets/${ticket.id}/attachments`, headers: auth });
     assert.equal(list.statusCode, 200);
     const [item] = list.json().items;
     assert.equal(item.fileName, "notes.txt");
@@ -87,7 +87,7 @@ describe("app: attachments via presigned S3 URLs (moto_server)", function () {
       assert.equal(res.statusCode, 400, JSON.stringify(payload));
       assert.match(res.json().message, match);
     }
-    const list = await app.inject({ method: "GET", url: `/api/tickets/${ticket.id}/attachments` });
+    const list = await app.inject({ method: "GET", url: `/api/tickets/${ticket.id}/attachments`, headers: auth });
     assert.deepEqual(list.json().items, []);
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig, loadDbConfig } from "../../app/src/config";
 import { ENV_CONTRACT, envVarsBySource } from "../../app/src/contract";
+import { ENV_DEFAULTS } from "../../app/src/env-defaults";
 import { envFor } from "./helpers/app";
 import { dbConfig } from "./helpers/pg";
 import { exited, spawnEntry } from "./helpers/proc";
@@ -75,5 +76,31 @@ describe("app: environment validation", () => {
     assert.deepEqual(line.invalidVariables, ["DB_HOST", "AWS_REGION", "JWT_SECRET"]);
     assert.ok(!child.err().includes("too-short-secret-value") && !child.err().includes("super-secret-db-password"));
     assert.equal(child.out(), "");
+  });
+  it("tuning variables (token age, rate limit, keep-alive, drain) have documented defaults and are validated", () => {
+    const cfg = loadConfig(good);
+    assert.deepEqual(
+      [cfg.JWT_MAX_AGE_SECONDS, cfg.RATE_LIMIT_PER_MINUTE, cfg.KEEP_ALIVE_TIMEOUT_SECONDS, cfg.SHUTDOWN_DRAIN_SECONDS],
+      [ENV_DEFAULTS.JWT_MAX_AGE_SECONDS, ENV_DEFAULTS.RATE_LIMIT_PER_MINUTE, ENV_DEFAULTS.KEEP_ALIVE_TIMEOUT_SECONDS, ENV_DEFAULTS.SHUTDOWN_DRAIN_SECONDS],
+    );
+    assert.equal(ENV_DEFAULTS.JWT_MAX_AGE_SECONDS, 12 * 3600);
+    assert.equal(loadConfig({ ...good, RATE_LIMIT_PER_MINUTE: "1200" }).RATE_LIMIT_PER_MINUTE, 1200);
+    const err = problem({ ...good, RATE_LIMIT_PER_MINUTE: "lots", JWT_MAX_AGE_SECONDS: "0", KEEP_ALIVE_TIMEOUT_SECONDS: "1", SHUTDOWN_DRAIN_SECONDS: "60" });
+    assert.deepEqual(err.variables, ["JWT_MAX_AGE_SECONDS", "RATE_LIMIT_PER_MINUTE", "KEEP_ALIVE_TIMEOUT_SECONDS", "SHUTDOWN_DRAIN_SECONDS"]);
+    assert.match(err.message, /RATE_LIMIT_PER_MINUTE must be a whole number/);
+    for (const name of err.variables) assert.equal(ENV_CONTRACT[name].source, "environment");
+  });
+
+  it("the rate limit from the contract is what the app enforces", async function () {
+    this.timeout(90_000);
+    const { makeApp, migratedDatabase } = await import("./helpers/app");
+    const app = await makeApp(await migratedDatabase("rate_cfg"), { config: { RATE_LIMIT_PER_MINUTE: 2 } });
+    try {
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: "GET", url: "/api/tickets", headers: { "x-forwarded-for": "203.0.113.50" } })).statusCode);
+      assert.deepEqual(codes, [401, 401, 429]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { FastifyInstance } from "fastify";
 import { testPostgres, type TestPostgres } from "./helpers/pg";
-import { makeApp, migratedDb } from "./helpers/app";
+import { bearer, makeApp, migratedDb } from "./helpers/app";
 import { HangableProxy } from "./helpers/proxy";
 
 const BOUND_MS = 2000;
@@ -22,10 +22,12 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: 
 }
 
 describe("app: health and liveness", function () {
-  this.timeout(40_000);
+  this.timeout(90_000);
   let pg: TestPostgres;
 
-  before(async () => {
+  before(async function () {
+    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+    this.timeout(120_000);
     pg = await testPostgres();
   });
 
@@ -36,12 +38,8 @@ describe("app: health and liveness", function () {
     try {
       const { res, body } = await timedHealth(app);
       assert.equal(res.statusCode, 200);
-      assert.equal(body.status, "healthy");
-      assert.equal(body.version, "test-1.2.3");
-      assert.equal(typeof body.uptime, "number");
-      assert.equal(body.checks.database.status, "healthy");
-      assert.equal(typeof body.checks.database.responseTime, "number");
-      assert.ok(body.checks.memory.rssMb > 0);
+      // public: status and version only (details go to the logs)
+      assert.deepEqual(body, { status: "healthy", version: "test-1.2.3" });
       assert.equal(res.headers["cache-control"], "no-store");
     } finally {
       await app.close();
@@ -66,11 +64,10 @@ describe("app: health and liveness", function () {
       try {
         const down = await timedHealth(app);
         assert.equal(down.res.statusCode, 503);
-        assert.equal(down.body.status, "unhealthy");
-        assert.equal(down.body.checks.database.status, "unhealthy");
+        assert.deepEqual(down.body, { status: "unhealthy", version: "test-1.2.3", failed: ["database"] });
         assert.ok(down.ms < BOUND_MS, `answered in ${down.ms} ms`);
         // an API call while the DB is down is a 503 with a retry hint, not a 500
-        const api = await app.inject({ method: "GET", url: "/api/tickets" });
+        const api = await app.inject({ method: "GET", url: "/api/tickets", headers: await bearer() });
         assert.equal(api.statusCode, 503, api.body);
         assert.equal(api.headers["retry-after"], "5");
       } finally {

@@ -3,15 +3,16 @@ import http from "node:http";
 import { testPostgres, freePort } from "./helpers/pg";
 import { TEST_JWT_SECRET, envFor, migratedDatabase } from "./helpers/app";
 import { exited, spawnEntry, waitForLog } from "./helpers/proc";
+import { HangableProxy } from "./helpers/proxy";
 import { SHUTDOWN_GRACE_MS } from "../../app/src/server";
 
 describe("app: process lifecycle", function () {
-  this.timeout(40_000);
+  this.timeout(90_000);
 
   it("on SIGTERM finishes an in-flight request, refuses new work, closes the pool and exits 0 quickly", async () => {
     const db = await migratedDatabase("lifecycle");
     const port = await freePort();
-    const child = spawnEntry("server", envFor(db, { PORT: String(port) }));
+    const child = spawnEntry("server", envFor(db, { PORT: String(port), SHUTDOWN_DRAIN_SECONDS: "1" }));
     try {
       await waitForLog(child, (l) => l.msg === "database reachable");
       const token = await (await import("../../app/src/token")).mintToken(TEST_JWT_SECRET, "ops");
@@ -83,6 +84,64 @@ describe("app: process lifecycle", function () {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
       relay.close();
+    }
+  });
+  it("drains on SIGTERM: keeps answering (with Connection: close) for SHUTDOWN_DRAIN_SECONDS, then exits 0", async () => {
+    const db = await migratedDatabase("lifecycle_drain");
+    const port = await freePort();
+    const child = spawnEntry("server", envFor(db, { PORT: String(port), SHUTDOWN_DRAIN_SECONDS: "2" }));
+    try {
+      await waitForLog(child, (l) => l.msg === "database reachable", 40_000);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+      const get = () =>
+        new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+          const req = http.get({ port, host: "127.0.0.1", path: "/livez", agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+          });
+          req.on("error", reject);
+        });
+      assert.equal((await get()).connection, "keep-alive");
+      child.kill("SIGTERM");
+      const t0 = Date.now();
+      await waitForLog(child, (l) => l.msg === "shutting down: draining, then closing", 40_000);
+      // a kept-alive client keeps going through the drain: every request answered, none reset
+      const during: { status?: number; connection?: string }[] = [];
+      while (Date.now() - t0 < 1500) {
+        during.push(await get());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      agent.destroy();
+      assert.ok(during.length >= 5, `${during.length} requests during the drain`);
+      assert.ok(during.every((r) => r.status === 200 && r.connection === "close"), JSON.stringify(during.slice(0, 3)));
+      const { code } = await exited(child);
+      assert.equal(code, 0, child.err());
+      const elapsed = Date.now() - t0;
+      assert.ok(elapsed >= 1900 && elapsed < SHUTDOWN_GRACE_MS, `exited ${elapsed} ms after SIGTERM`);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  it("exits 0 promptly on SIGTERM even when the database froze with a connection open (half-open socket)", async () => {
+    const db = await migratedDatabase("lifecycle_frozen");
+    const proxy = new HangableProxy(db.DB_PORT);
+    const dbPort = await proxy.listen();
+    const port = await freePort();
+    const child = spawnEntry("server", envFor({ ...db, DB_PORT: dbPort }, { PORT: String(port), SHUTDOWN_DRAIN_SECONDS: "0" }));
+    try {
+      await waitForLog(child, (l) => l.msg === "database reachable", 40_000);
+      proxy.freeze();
+      child.kill("SIGTERM");
+      const t0 = Date.now();
+      const outcome = await Promise.race([exited(child), new Promise<"still running">((r) => setTimeout(() => r("still running"), 8000))]);
+      assert.notEqual(outcome, "still running", `did not exit within 8 s:\n${child.out()}`);
+      assert.equal((outcome as { code: number | null }).code, 0, child.err());
+      assert.ok(Date.now() - t0 < 8000);
+      await waitForLog(child, (l) => l.msg === "shutdown complete");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await proxy.close();
     }
   });
 });

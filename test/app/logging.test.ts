@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LogCapture, TEST_JWT_SECRET, bearer, makeApp, migratedDatabase } from "./helpers/app";
-import { REDACTED, SCRUB_MAX_DEPTH, createLogger, scrub } from "../../app/src/logger";
+import { REDACTED, SCRUB_MAX_DEPTH, createLogger, genReqId, scrub } from "../../app/src/logger";
 
 /** A logger writing into memory, with the app's redaction. */
 function captured(level = "info") {
@@ -9,7 +9,7 @@ function captured(level = "info") {
 }
 
 describe("app: logging", function () {
-  this.timeout(20_000);
+  this.timeout(90_000); // the first test boots the shared PostgreSQL (initdb): slow on a busy machine
 
   it("writes JSON lines with request ids and redacts credentials and secrets", async () => {
     const db = await migratedDatabase("logging");
@@ -54,7 +54,7 @@ describe("app: logging", function () {
       }
       // a request without an id gets a fresh one
       const anon = await app.inject({ method: "GET", url: "/livez" });
-      assert.match(String(anon.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
+      assert.match(String(anon.headers["x-request-id"]), /^[0-9a-f]{8}-[0-9a-z]+$/);
     } finally {
       await app.close();
     }
@@ -159,5 +159,48 @@ describe("app: logging", function () {
     } finally {
       await app.close();
     }
+  });
+  it("logs URLs without query strings and never the raw bytes of a malformed request, even at trace level", async function () {
+    this.timeout(60_000);
+    const logs = new LogCapture();
+    const db = await migratedDatabase("logging_raw");
+    const app = await makeApp(db, { logStream: logs, config: { LOG_LEVEL: "trace" } });
+    try {
+      const auth = await bearer();
+      const token = auth.authorization.split(" ")[1];
+      const res = await app.inject({ method: "GET", url: "/api/tickets/0190c5a8-7f00-7000-8000-000000000000?access_token=query-secret-1", headers: auth });
+      assert.equal(res.statusCode, 404);
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      const port = (app.server.address() as import("node:net").AddressInfo).port;
+      const net = await import("node:net");
+      const sock = net.connect(port, "127.0.0.1");
+      sock.on("error", () => undefined);
+      // a broken request line with a credential behind it
+      sock.write(`GET /livez HTTP/1.1\r\nAuthorization: Bearer ${token}\r\nBroken Header Line\r\n\r\n`);
+      let answer = "";
+      sock.on("data", (d) => (answer += d));
+      await new Promise((r) => sock.on("close", r));
+      assert.match(answer, /^HTTP\/1.1 400 /);
+      const lines = logs.lines.map((l) => JSON.parse(l));
+      const access = lines.find((l) => l.msg === "request completed" && l.req?.url?.startsWith("/api/tickets"));
+      assert.equal(access.req.url, "/api/tickets/0190c5a8-7f00-7000-8000-000000000000");
+      assert.ok(lines.some((l) => l.msg === "client error"), logs.text);
+      assert.doesNotMatch(logs.text, /query-secret-1|rawPacket/);
+      assert.ok(!logs.text.includes(token), "the token is not in the log");
+    } finally {
+      await app.close();
+    }
+  });
+  it("request ids: a sane X-Request-Id, else a well-formed ALB trace Root, else a cheap per-process id", () => {
+    const root = "1-5759e988-bd862e3fe1be46a994272793";
+    assert.equal(genReqId({ headers: { "x-request-id": "abc-1" } }), "abc-1");
+    assert.equal(genReqId({ headers: { "x-amzn-trace-id": `Self=1-5759e988-aaaaaaaaaaaaaaaaaaaaaaaa;Root=${root};Sampled=1` } }), root);
+    for (const bad of [`Root=1-5759e988-BD862E3FE1BE46A994272793`, `Root=${root}x`, `Root=<script>`, `Root=${root};${"x".repeat(300)}`]) {
+      assert.match(genReqId({ headers: { "x-amzn-trace-id": bad } }), /^[0-9a-f]{8}-[0-9a-z]+$/, bad.slice(0, 40));
+    }
+    const a = genReqId({ headers: {} });
+    const b = genReqId({ headers: {} });
+    assert.notEqual(a, b);
+    assert.equal(a.split("-")[0], b.split("-")[0], "one prefix per process");
   });
 });

@@ -7,24 +7,16 @@ export interface HealthOptions {
   dbTimeoutMs?: number;
 }
 
-const dbCheckSchema = {
-  type: "object",
-  properties: { status: { type: "string" }, responseTime: { type: "number" }, error: { type: "string" } },
-};
+/**
+ * Public, so it says only what a load balancer needs: status, version and which check failed.
+ * Driver error details and memory figures go to the log (an ordinary API token is not an operator).
+ */
 const healthResponse = {
   type: "object",
   properties: {
     status: { type: "string", enum: ["healthy", "unhealthy"] },
-    timestamp: { type: "string" },
     version: { type: "string" },
-    uptime: { type: "number" },
-    checks: {
-      type: "object",
-      properties: {
-        database: dbCheckSchema,
-        memory: { type: "object", properties: { rssMb: { type: "number" }, heapUsedMb: { type: "number" }, heapTotalMb: { type: "number" } } },
-      },
-    },
+    failed: { type: "array", items: { type: "string" } },
   },
 };
 
@@ -49,16 +41,16 @@ const health: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
     { logLevel: "warn", config: { rateLimit: false }, schema: { response: { 200: healthResponse, 503: healthResponse } } },
     async (_req, reply) => {
       const database = await probe();
+      reply.header("cache-control", "no-store");
+      if (database.status === "healthy") return { status: "healthy", version: opts.version };
       const mem = process.memoryUsage();
-      const healthy = database.status === "healthy";
-      reply.code(healthy ? 200 : 503).header("cache-control", "no-store");
-      return {
-        status: healthy ? "healthy" : "unhealthy",
-        timestamp: new Date().toISOString(),
-        version: opts.version,
-        uptime: Math.round(process.uptime()),
-        checks: { database, memory: { rssMb: mb(mem.rss), heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal) } },
-      };
+      // The root logger: the route's own level ("warn", to keep probes quiet) must not override LOG_LEVEL.
+      app.log.warn(
+        { checks: { database }, memory: { rssMb: mb(mem.rss), heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal) } },
+        "health check failed",
+      );
+      reply.code(503);
+      return { status: "unhealthy", version: opts.version, failed: ["database"] };
     },
   );
 

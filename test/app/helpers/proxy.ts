@@ -42,6 +42,28 @@ export class HangableProxy {
     for (const p of this.pairs) p.upstream?.unpipe(p.client);
   }
 
+  /**
+   * Freeze completely: nothing is forwarded either way and no socket is ever closed or ended,
+   * so a client that sends Terminate and waits for the server to close waits forever (a
+   * database that hung, or a socket the server half-closed and never finished).
+   */
+  freeze() {
+    this.mode = "hang";
+    for (const p of this.pairs) {
+      p.upstream?.unpipe(p.client);
+      p.client.unpipe(p.upstream!);
+      p.client.resume();
+      p.upstream?.removeAllListeners("close");
+      p.upstream?.on("error", () => undefined);
+    }
+    this.server.removeAllListeners("connection");
+    this.server.on("connection", (c: net.Socket) => {
+      c.on("error", () => undefined);
+      c.resume();
+      this.pairs.add({ client: c });
+    });
+  }
+
   /** The database "comes back": stalled sockets are reset, new ones forward again. */
   recover() {
     this.mode = "forward";
