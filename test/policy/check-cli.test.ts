@@ -111,7 +111,9 @@ describe("policy check CLI", () => {
     });
 });
 
-describe("npm run preview / up wrapper", () => {
+describe("npm run preview / up wrapper", function () {
+    // Four `npm run` start-ups of ts-node: seconds each, far more on a busy CI machine.
+    this.timeout(180_000);
     it("requires a stack and a policy config, and always passes the pack and the stack's config", () => {
         const run = (args: string[], env: Record<string, string> = {}) =>
             spawnSync("npm", ["run", "--silent", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, STACK: "", ...env } });
