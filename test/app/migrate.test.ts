@@ -33,7 +33,7 @@ describe("app: migrations", function () {
     const tracked = await query<{ name: string }>(db, `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`);
     assert.deepEqual(tracked.map((r) => r.name), first.map((m) => m.name));
     const tables = await query<{ table_name: string }>(db, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1");
-    assert.deepEqual(tables.map((t) => t.table_name), ["attachments", "pgmigrations", "tickets"]);
+    assert.deepEqual(tables.map((t) => t.table_name), ["attachments", "idempotency_keys", "pgmigrations", "tickets"]);
 
     const second = await runMigrations(db, { log: silent });
     assert.deepEqual(second, []);

@@ -144,6 +144,8 @@ describe("infra/bootstrap: what the pipeline needs in AWS", function () {
         const error = console.error;
         console.log = (...a: any[]) => { lines.push(a.join(" ")); };
         console.error = (...a: any[]) => { lines.push(a.join(" ")); };
+        const stderrWrite = process.stderr.write;
+        process.stderr.write = ((s: string) => { lines.push(String(s).replace(/\n$/, "")); return true; }) as never;
         let withProject: number;
         let without: number;
         try {
@@ -152,6 +154,7 @@ describe("infra/bootstrap: what the pipeline needs in AWS", function () {
         } finally {
             console.log = log;
             console.error = error;
+            process.stderr.write = stderrWrite;
         }
         const out = lines.join("\n");
         assert.equal(withProject, 0, out);

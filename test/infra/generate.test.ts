@@ -17,9 +17,9 @@ describe("generated files (npm run docs)", () => {
 
     it("a variable added to the contract changes both generated type files", () => {
         const c = loadAppContract();
-        const more = { ...c, env: { ...c.env, RATE_LIMIT: { source: "platform" as const, description: "x", containers: ["app" as const] } } };
-        assert.match(infraContractTypes(more), /"RATE_LIMIT",/);
-        assert.doesNotMatch(infraContractTypes(c), /RATE_LIMIT/);
-        assert.match(appContractModule(more), /RATE_LIMIT: \{ source: "platform", containers: \["app"\], description: "x" \}/);
+        const more = { ...c, env: { ...c.env, EXTRA_TEST_VAR: { source: "platform" as const, description: "x", containers: ["app" as const] } } };
+        assert.match(infraContractTypes(more), /"EXTRA_TEST_VAR",/);
+        assert.doesNotMatch(infraContractTypes(c), /EXTRA_TEST_VAR/);
+        assert.match(appContractModule(more), /EXTRA_TEST_VAR: \{ source: "platform", containers: \["app"\], description: "x" \}/);
     });
 });

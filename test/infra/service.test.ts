@@ -32,8 +32,10 @@ describe("infra/service", () => {
                     const c = containers(p, family)[0];
                     const envNames = c.environment.map((e: any) => e.name);
                     const secretNames = c.secrets.map((s: any) => s.name);
-                    assert.deepStrictEqual(envNames, envVarsBySource("environment"));
-                    assert.deepStrictEqual(secretNames, envVarsBySource("secret"));
+                    // Each container gets exactly the contract's variables listed for it.
+                    const mine = (names: string[]) => names.filter((n) => (ENV_CONTRACT as Record<string, { containers: readonly string[] }>)[n].containers.includes(family));
+                    assert.deepStrictEqual(envNames, mine(envVarsBySource("environment")));
+                    assert.deepStrictEqual(secretNames, mine(envVarsBySource("secret")));
                     assert.ok(!envNames.some((n: string) => envVarsBySource("local-only").includes(n as any)), "no local-only vars");
                     assert.ok(!envNames.some((n: string) => SECRET_NAME.test(n)), "no secret-like names in environment");
                     const pw = one(p, "random:index/randomPassword:RandomPassword").outputs!.result;
@@ -46,7 +48,7 @@ describe("infra/service", () => {
                     assert.strictEqual(env.NODE_ENV, "production");
                     assert.strictEqual(env.DB_HOST, one(p, "aws:rds/instance:Instance").outputs!.address);
                     assert.strictEqual(env.S3_BUCKET, p.outputs.attachmentsBucket);
-                    assert.strictEqual(Object.keys(ENV_CONTRACT).length, envNames.length + secretNames.length + envVarsBySource("local-only").length);
+                    assert.strictEqual(mine(Object.keys(ENV_CONTRACT)).length, envNames.length + secretNames.length + mine(envVarsBySource("local-only")).length);
                 });
 
                 it(`${family}: secrets reference the RDS-managed secret's JSON keys and the generated JWT secret`, async () => {
@@ -174,7 +176,9 @@ describe("infra/service", () => {
                 const ref = Object.fromEntries(migrate.secrets.map((s: any) => [s.name, s.valueFrom]));
                 assert.strictEqual(ref.DB_USER, `${rdsSecret}:username::`);
                 assert.strictEqual(ref.DB_PASSWORD, `${rdsSecret}:password::`);
-                assert.deepStrictEqual(migrate.environment, app.environment);
+                // The app's environment minus what the contract gives the app container only (tuning variables).
+                assert.deepStrictEqual(migrate.environment, app.environment.filter((e: any) => (ENV_CONTRACT as Record<string, { containers: readonly string[] }>)[e.name].containers.includes("migrate")));
+                assert.ok(migrate.environment.length < app.environment.length);
                 assert.deepStrictEqual(migrate.secrets, app.secrets);
                 const env = Object.fromEntries(migrate.environment.map((e: any) => [e.name, e.value]));
                 assert.strictEqual(env.DB_HOST, one(p, "aws:rds/instance:Instance").outputs!.address);

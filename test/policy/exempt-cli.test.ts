@@ -29,7 +29,7 @@ const exportDoc = {
 function scratch(): { root: string; file: string } {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "paved-exempt-"));
     fs.mkdirSync(path.join(root, "policy", "config"), { recursive: true });
-    for (const f of fs.readdirSync(path.join(ROOT, "policy", "config"))) fs.copyFileSync(path.join(ROOT, "policy", "config", f), path.join(root, "policy", "config", f));
+    fs.cpSync(path.join(ROOT, "policy", "config"), path.join(root, "policy", "config"), { recursive: true });
     const file = path.join(root, "export.json");
     fs.writeFileSync(file, JSON.stringify(exportDoc));
     return { root, file };
