@@ -158,6 +158,17 @@ describe(".github/workflows: the delivery pipeline", function () {
     });
 
     // Fails until every `@000… # vX.Y.Z TODO-PIN` is replaced by the real commit SHA of that release.
+    it("preview posts the offline plan's summary (cost, findings, diagram) for its stack, before any credentials", () => {
+        const steps = stepsOf(byName("preview"));
+        const i = steps.findIndex((st) => typeof st.run === "string" && /npm run --silent summary -- "\$STACK"/.test(st.run));
+        assert.ok(i >= 0, "a step runs npm run summary for the matrix stack");
+        assert.equal(steps[i].env?.STACK, "${{ matrix.stack }}");
+        assert.match(steps[i].run, /GITHUB_STEP_SUMMARY/);
+        assert.match(steps[i].run, /gh pr comment/);
+        const creds = steps.findIndex((st) => typeof st.uses === "string" && st.uses.startsWith("aws-actions/configure-aws-credentials@"));
+        assert.ok(creds > i, "the summary needs no AWS credentials");
+    });
+
     it("no action is left with a placeholder pin", () => {
         assert.deepEqual(placeholderPins(workflows), []);
     });
