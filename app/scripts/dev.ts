@@ -15,7 +15,7 @@ import { loadConfig } from "../src/config";
 import { runMigrations } from "../src/migrate";
 import { start } from "../src/server";
 import { DEV_DIR, DEV_JWT_SECRET_FILE, mintToken } from "../src/token";
-import { freePort, startLocalPostgres } from "./embedded-pg";
+import { alive, freePort, startLocalPostgres } from "./embedded-pg";
 import { MOTO_HINT, motoInstalled, startMoto } from "./dev-s3";
 
 const ROOT = DEV_DIR;
@@ -51,14 +51,6 @@ function takeLock(): boolean {
     }
   }
   return false;
-}
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 const DB_NAME = "tickets";
 const PG_PASSWORD = "dev-only-password";

@@ -266,7 +266,8 @@ function stagePackages(cacheDir: string, binDir: string): string {
 
 // ---- both: run directories, probing, the server itself -------------------------------------------
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
