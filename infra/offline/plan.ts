@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { PlanMocks } from "./mocks";
+import { PlanMocks, MOCK_ACCOUNT_ID, type MockRegistry } from "./mocks";
 import type { ResourceRecord } from "../../policy/evaluator";
 
 // Internal runtime helpers (stable across 3.x, used by Pulumi's own test harness).
@@ -34,6 +34,8 @@ export interface PlanOptions {
     config?: Record<string, string | undefined>;
     /** Directory holding Pulumi.<stack>.yaml (default: the repository root). */
     stackDir?: string;
+    /** What the mocked ECR registry already holds (default: nothing, as for a new stack). */
+    registry?: MockRegistry;
 }
 
 export interface ExportResource {
@@ -161,7 +163,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
         }
         const region = config["aws:region"] ?? "us-east-1";
         pulumi.runtime.setAllConfig(config);
-        await pulumi.runtime.setMocks(new PlanMocks(region, stack), PROJECT, stack, opts.preview ?? false);
+        await pulumi.runtime.setMocks(new PlanMocks(region, stack, MOCK_ACCOUNT_ID, opts.registry), PROJECT, stack, opts.preview ?? false);
 
         // Capture what the engine would record: parent, dependencies, provider, protect.
         const captured: Captured[] = [];
@@ -230,7 +232,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             const version = pkgVersion(pkg);
             const urn = `urn:pulumi:${stack}::${PROJECT}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
             if (!providers.has(urn)) {
-                const id = new PlanMocks(region, stack).hex("provider", pkg, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+                const id = new PlanMocks(region, stack, MOCK_ACCOUNT_ID, opts.registry).hex("provider", pkg, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
                 const inputs: Record<string, any> = pkg === "aws" ? { region, skipCredentialsValidation: "false", version } : { version };
                 providers.set(urn, { urn, custom: true, id, type: `pulumi:providers:${pkg}`, inputs, outputs: { ...inputs }, dependencies: [] });
             }
