@@ -8,7 +8,7 @@
 import { ec2SizingInput, loadConfig } from "./config";
 import { baseTags } from "./tags";
 import { Keys } from "./keys";
-import { Logs, Monitoring } from "./observability";
+import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./observability";
 import { Network } from "./network";
 import { AppImage } from "./image";
 import { Database, DB_LOG_EXPORTS } from "./database";
@@ -102,7 +102,9 @@ const service = new Service("service", {
     listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
     healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, containerInsights: cfg.containerInsights,
-    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2, tags,
+    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2,
+    // The 5xx-rate and unhealthy-host alarms (fixed names, created by Monitoring below) roll a bad release back.
+    deploymentAlarmNames: DEPLOYMENT_ALARMS.map((n) => alarmName(name, n)), tags,
 });
 const monitoring = new Monitoring("monitoring", {
     name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail,
@@ -121,6 +123,9 @@ export const dashboardUrl = monitoring.dashboardUrl;
 export const logGroupName = logs.service.name;
 export const clusterName = service.cluster.name;
 export const serviceName = service.service.name;
+/** The task definition this update deploys; `npm run verify` checks the service's primary deployment runs it. */
+export const taskDefinitionArn = service.taskDefinition.arn;
+export const awsRegion = cfg.region;
 export const migrateTaskDefinition = service.migrateTaskDefinition.family;
 export const migrateNetwork = pulumi.all([network.privateSubnetIds, network.serviceSecurityGroup.id]).apply(([subnets, sg]) =>
     `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);

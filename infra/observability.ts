@@ -41,6 +41,11 @@ export class Logs extends pulumi.ComponentResource {
     }
 }
 
+/** Alarms (by short name) that roll an ECS deployment back. */
+export const DEPLOYMENT_ALARMS = ["alb-5xx-rate", "unhealthy-hosts"];
+/** An alarm's fixed name: `<prefix>-<short name>` (so the service can name them before they exist). */
+export const alarmName = (prefix: string, n: string) => `${prefix}-${n}`;
+
 export interface MonitoringArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
     name: string;
@@ -79,6 +84,12 @@ export interface MonitoringArgs {
 export class Monitoring extends pulumi.ComponentResource {
     public readonly topic: aws.sns.Topic;
     public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+    /**
+     * The alarms the ECS service watches during a deployment (`alarms` with rollback): the 5xx
+     * rate and unhealthy hosts. A release that passes health checks but fails requests is rolled
+     * back by ECS, not only reported.
+     */
+    public readonly deploymentAlarms: aws.cloudwatch.MetricAlarm[] = [];
     public readonly dashboard: aws.cloudwatch.Dashboard;
     public readonly dashboardUrl: pulumi.Output<string>;
 
@@ -95,9 +106,11 @@ export class Monitoring extends pulumi.ComponentResource {
         const ecs = { ClusterName: args.clusterName, ServiceName: args.serviceName };
         const rds = { DBInstanceIdentifier: args.dbIdentifier };
         const alarm = (n: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">) => {
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${n}`, {
-                name: `${args.name}-${n}`, treatMissingData: "notBreaching", ...a, ...actions, tags: args.tags,
-            }, p));
+            const created = new aws.cloudwatch.MetricAlarm(`${name}-${n}`, {
+                name: alarmName(args.name, n), treatMissingData: "notBreaching", ...a, ...actions, tags: args.tags,
+            }, p);
+            this.alarms.push(created);
+            if (DEPLOYMENT_ALARMS.includes(n)) this.deploymentAlarms.push(created);
         };
         const simple = (n: string, namespace: string, metricName: string, dimensions: any, statistic: string, comparisonOperator: string, threshold: number, description: string, evaluationPeriods = 3) =>
             alarm(n, { namespace, metricName, dimensions, statistic, comparisonOperator, threshold, period: 60, evaluationPeriods, alarmDescription: description });

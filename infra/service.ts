@@ -113,6 +113,12 @@ export interface ServiceArgs {
      * compatibility. @default undefined (Fargate)
      */
     capacityProvider?: (cluster: aws.ecs.Cluster) => aws.ecs.CapacityProvider;
+    /**
+     * Names of the CloudWatch alarms ECS watches during a deployment; one in ALARM rolls the
+     * deployment back (the 5xx-rate and unhealthy-host alarms: a release that passes /health but
+     * fails requests).
+     */
+    deploymentAlarmNames: string[];
     /** Tags applied to every resource. */
     tags: Record<string, string>;
 }
@@ -264,6 +270,7 @@ export class Service extends pulumi.ComponentResource {
             loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: args.containerPort }],
             healthCheckGracePeriodSeconds,
             deploymentCircuitBreaker: { enable: true, rollback: true },
+            alarms: { alarmNames: args.deploymentAlarmNames, enable: true, rollback: true },
             deploymentMinimumHealthyPercent: 100,
             deploymentMaximumPercent: 200,
             waitForSteadyState: true,

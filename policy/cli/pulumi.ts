@@ -14,7 +14,7 @@ export function buildPulumiArgs(command: "preview" | "up", stack: string, extra:
     return [command, "--stack", stack, "--policy-pack", "policy", "--policy-pack-config", configFile, ...extra];
 }
 
-export function main(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+export function main(argv: string[], env: NodeJS.ProcessEnv = process.env, spawn: Spawn = spawnSync): number {
     const [command, ...rest] = argv;
     if (command !== "preview" && command !== "up") {
         process.stderr.write(`usage: npm run preview|up -- <stack> [pulumi args...]\n`);
@@ -54,13 +54,34 @@ export function main(argv: string[], env: NodeJS.ProcessEnv = process.env): numb
         process.stdout.write(`pulumi ${args.join(" ")}\n`);
         return 0;
     }
-    const res = spawnSync("pulumi", args, { cwd: REPO_ROOT, stdio: "inherit" });
+    const res = spawn("pulumi", args, { cwd: REPO_ROOT, stdio: "inherit" });
     if (res.error) {
         process.stderr.write(`cannot run the Pulumi CLI (${(res.error as any).code ?? res.error.message}). Install it (https://www.pulumi.com/docs/install/) ` +
             `or use the offline check: npm run plan -- ${stack}\n`);
         return 2;
     }
-    return res.status ?? 1;
+    const status = res.status ?? 1;
+    return command === "up" && status === 0 ? verifyAfterUp(stack, spawn) : status;
+}
+
+// --- verify after up --------------------------------------------------------------------------
+// `pulumi up` reports success when ECS rolled the release back (one deployment, running =
+// desired is the state it waits for), so a successful `up` is followed by `npm run verify`, which
+// checks the primary deployment runs this update's task definition, COMPLETED, and /health
+// answers 200 through the load balancer. Run as a separate command: the pack stays standalone.
+type Spawn = (cmd: string, args: string[], opts: { cwd: string; stdio: "inherit" }) => { status: number | null; error?: Error };
+
+export function verifyAfterUp(stack: string, spawn: Spawn = spawnSync): number {
+    const res = spawn("npm", ["run", "--silent", "verify", "--", stack], { cwd: REPO_ROOT, stdio: "inherit" });
+    if (res.error) {
+        process.stderr.write(`pulumi up succeeded, but \`npm run verify -- ${stack}\` could not be started (${res.error.message}); run it before calling the release live.\n`);
+        return 1;
+    }
+    if (res.status !== 0) {
+        process.stderr.write(`pulumi up finished, but the release is not live (npm run verify -- ${stack} failed above).\n`);
+        return res.status ?? 1;
+    }
+    return 0;
 }
 
 if (require.main === module) {
