@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkInstanceTypeName, ec2Sizing, Ec2SizingError } from "./ec2-sizing";
+import { currentRuntimeOptions, isRealRun, type RuntimeOptions } from "./runtime";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
@@ -157,8 +158,11 @@ export const CONFIG_KEYS = {
     accessLogRetentionDays: int(90, "Days ALB access logs are kept", { min: 1, max: 3650 }),
     // --- observability
     logRetentionDays: int(30, "CloudWatch log retention for app, flow and RDS logs (days)", { allowed: CLOUDWATCH_RETENTION_DAYS }),
-    alarmEmail: str("", "Optional e-mail subscribed to the alarm topic (confirm the e-mail AWS sends)", {
+    alarmEmail: str("", "E-mail subscribed to the alarm topic (confirm the e-mail AWS sends); prod needs this or alarmHttpsEndpoint", {
         check: (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "must be an e-mail address",
+    }),
+    alarmHttpsEndpoint: str("", "HTTPS endpoint (e.g. a paging service's webhook) subscribed to the alarm topic; it must confirm the subscription", {
+        check: (v) => v === "" || /^https:\/\/[a-z0-9.-]+(:\d+)?(\/\S*)?$/i.test(v) ? undefined : "must be an https:// URL",
     }),
     latencyP99AlarmSeconds: int(2, "Target p99 response time alarm threshold (s)", { min: 1, max: 60 }),
     error5xxAlarmPercent: int(5, "ALB 5xx rate alarm threshold (% of requests)", { min: 1, max: 100 }),
@@ -166,6 +170,27 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 type ValueOf<K extends ConfigKey> = (typeof CONFIG_KEYS)[K]["default"];
+
+/** RFC 2606 example/reserved names: what the shipped stack files carry until a team sets its own. */
+const EXAMPLE_HOST = /(^|\.)(example\.(com|net|org)|[a-z0-9-]+\.(example|test|invalid))$/i;
+
+/** The placeholder values a stack still carries: key → the `pulumi config set` command that replaces it. */
+export function placeholderKeys(get: (key: string) => string | undefined, stack: string): { key: string; value: string; fix: string }[] {
+    const host = (url: string) => { try { return new URL(url).hostname; } catch { return ""; } };
+    const checks: [ConfigKey, (v: string) => boolean, string][] = [
+        ["domain", (v) => EXAMPLE_HOST.test(v), "<your host name, e.g. app.yourcompany.com>"],
+        ["hostedZoneId", (v) => /EXAMPLE/i.test(v), "<the Route 53 hosted zone id of that domain>"],
+        ["certificateArn", (v) => /EXAMPLE|:123456789012:/i.test(v), "<your ACM certificate ARN>"],
+        ["alarmEmail", (v) => EXAMPLE_HOST.test(v.split("@").pop() ?? ""), "<your on-call e-mail address>"],
+        ["alarmHttpsEndpoint", (v) => EXAMPLE_HOST.test(host(v)), "<your paging webhook https:// URL>"],
+    ];
+    const out: { key: string; value: string; fix: string }[] = [];
+    for (const [key, isPlaceholder, hint] of checks) {
+        const v = get(key);
+        if (v && isPlaceholder(v)) out.push({ key: `${NAMESPACE}:${key}`, value: v, fix: `pulumi config set ${NAMESPACE}:${key} '${hint}' --stack ${stack}` });
+    }
+    return out;
+}
 
 /** Stack names usable in AWS resource names: lowercase letters, digits, single hyphens. */
 const STACK_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -181,6 +206,11 @@ export type AppConfig = { [K in ConfigKey]: ValueOf<K> extends boolean ? boolean
     isProd: boolean;
     /** Resource name prefix, e.g. paved-staging. */
     name: string;
+    /**
+     * One line per placeholder value (example domain, zone, e-mail, ...). Only ever non-empty
+     * under mocks (the offline plan prints them); a real preview/up refuses placeholders.
+     */
+    warnings: string[];
 };
 
 /** Thrown for every invalid config value; the message names the key and the allowed values. */
@@ -222,7 +252,7 @@ function parseValue(key: string, spec: KeySpec<any>, raw: string, stack: string)
  * Reads and validates every key. `get` returns the raw string value of a key in
  * the `paved` namespace (the Pulumi config by default; tests pass a map).
  */
-export function loadConfig(get: (key: string) => string | undefined = (k) => new pulumi.Config(NAMESPACE).get(k), region?: string, stack: string = pulumi.getStack()): AppConfig {
+export function loadConfig(get: (key: string) => string | undefined = (k) => new pulumi.Config(NAMESPACE).get(k), region?: string, stack: string = pulumi.getStack(), runtime: RuntimeOptions = currentRuntimeOptions()): AppConfig {
     const out: Record<string, any> = {};
     for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]) {
         const raw = get(key);
@@ -264,6 +294,10 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
         if (!c.albDeletionProtection) fail(`Invalid config ${NAMESPACE}:albDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);
         if (c.natMode !== "gateway") fail(`Invalid config ${NAMESPACE}:natMode=${c.natMode}: prod keeps managed NAT gateways (a NAT instance is a single point of failure for egress); allowed: gateway.`);
         if (c.minCapacity < 2) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: prod needs at least 2 tasks (one per AZ).`);
+        // Without a subscriber the alarm topic publishes into the void: nobody hears about an outage.
+        if (c.alarmEmail === "" && c.alarmHttpsEndpoint === "") {
+            fail(`No alarm subscriber for stack "${stack}": prod needs ${NAMESPACE}:alarmEmail or ${NAMESPACE}:alarmHttpsEndpoint, or its alarms notify no one. Set one: \`pulumi config set ${NAMESPACE}:alarmEmail oncall@yourcompany.com --stack ${stack}\` (confirm the e-mail AWS sends).`);
+        }
     }
     if (c.compute === "ec2") {
         if (isProd && !c.ec2TerminationProtection) fail(`Invalid config ${NAMESPACE}:ec2TerminationProtection=false: must be true when ${NAMESPACE}:environment=prod (hosts running tasks must never be scaled in).`);
@@ -282,7 +316,15 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
     if (!hasZoneCert && c.certificateArn === "") {
         fail(`No certificate source for stack "${stack}": set ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId (ACM certificate validated in Route 53) or ${NAMESPACE}:certificateArn (an existing ACM certificate). The HTTPS listener cannot be built without one.`);
     }
-    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}` };
+    // Placeholders (the stack files' example domain, zone and e-mail): the offline plan accepts them
+    // with a warning per key; a real preview/up would build everything and then fail late (the
+    // certificate never validates, alarms reach nobody), so it refuses them up front.
+    const placeholders = placeholderKeys((k) => (typeof out[k] === "string" ? out[k] : undefined), stack);
+    if (placeholders.length && isRealRun(runtime)) {
+        fail(`Placeholder config in stack "${stack}": ${placeholders.map((p) => `${p.key}=${p.value}`).join(", ")} ${placeholders.length === 1 ? "is an example value" : "are example values"} from the shipped stack file; a real deployment would fail late (certificate validation, alarms nobody receives). Set your own:\n${placeholders.map((p) => `  ${p.fix}`).join("\n")}`);
+    }
+    const warnings = placeholders.map((p) => `warning: ${p.key}=${p.value} is a placeholder; a real pulumi preview/up refuses it. Set yours: ${p.fix}`);
+    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}`, warnings };
 }
 
 /** The sizing inputs of compute=ec2 (infra/ec2-sizing.ts) from the validated config. */

@@ -107,7 +107,7 @@ const service = new Service("service", {
     deploymentAlarmNames: DEPLOYMENT_ALARMS.map((n) => alarmName(name, n)), tags,
 });
 const monitoring = new Monitoring("monitoring", {
-    name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail,
+    name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail, alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
     albArnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix,
     clusterName: service.cluster.name, serviceName: service.service.name, dbIdentifier: database.instance.identifier,
     dbAllocatedStorageGb: cfg.dbAllocatedStorageGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,

@@ -53,8 +53,10 @@ export interface MonitoringArgs {
     region: string;
     /** KMS key for the SNS topic (its policy lets CloudWatch alarms publish). */
     kmsKey: aws.kms.Key;
-    /** Optional e-mail subscribed to alarms; empty for none. */
+    /** E-mail subscribed to alarms; empty for none (prod config requires this or alarmHttpsEndpoint). */
     alarmEmail: string;
+    /** HTTPS endpoint subscribed to alarms (e.g. a paging webhook); empty for none. */
+    alarmHttpsEndpoint: string;
     /** ALB ARN suffix (metrics dimension `LoadBalancer`). */
     albArnSuffix: pulumi.Input<string>;
     /** Target group ARN suffix (metrics dimension `TargetGroup`). */
@@ -99,6 +101,9 @@ export class Monitoring extends pulumi.ComponentResource {
         this.topic = new aws.sns.Topic(`${name}-alarms`, { name: `${args.name}-alarms`, kmsMasterKeyId: args.kmsKey.arn, tags: args.tags }, p);
         if (args.alarmEmail) {
             new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, p);
+        }
+        if (args.alarmHttpsEndpoint) {
+            new aws.sns.TopicSubscription(`${name}-alarm-https`, { topic: this.topic.arn, protocol: "https", endpoint: args.alarmHttpsEndpoint, endpointAutoConfirms: false }, p);
         }
         const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
         const alb = { LoadBalancer: args.albArnSuffix };

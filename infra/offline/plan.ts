@@ -11,6 +11,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { PlanMocks, MOCK_ACCOUNT_ID, type MockRegistry } from "./mocks";
+import { loadConfig, NAMESPACE } from "../config";
 import type { ResourceRecord } from "../../policy/evaluator";
 
 // Internal runtime helpers (stable across 3.x, used by Pulumi's own test harness).
@@ -72,6 +73,8 @@ export interface PlanResult {
     outputs: Record<string, any>;
     /** Wall time of this run (ms). */
     durationMs: number;
+    /** Config warnings, one line per placeholder key (a real preview/up refuses those values). */
+    warnings: string[];
 }
 
 /** Stacks with a Pulumi.<stack>.yaml next to Pulumi.yaml. */
@@ -265,7 +268,9 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             provider: r.provider, inputs: r.inputs, outputs: r.outputs, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies,
         }));
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-        return { stack, exportDoc, resources: records, outputs, durationMs };
+        // The program accepted the config (under mocks); the same loader names its placeholders.
+        const warnings = loadConfig((k) => config[`${NAMESPACE}:${k}`], region, stack, { monitorAddr: "mock" }).warnings;
+        return { stack, exportDoc, resources: records, outputs, durationMs, warnings };
     } finally {
         running = false;
     }
