@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { rdsTimeouts } from "./timeouts";
 
 export const DB_PORT = 5432;
 /** PostgreSQL logs exported to CloudWatch. */
@@ -146,7 +147,11 @@ export class Database extends pulumi.ComponentResource {
             monitoringRoleArn: monitoringRole.arn,
             enabledCloudwatchLogsExports: DB_LOG_EXPORTS,
             tags: args.tags,
-        }, { parent: this, protect: args.protect, dependsOn: [...args.logGroups, monitoringAttachment] });
+        }, {
+            parent: this, protect: args.protect, dependsOn: [...args.logGroups, monitoringAttachment],
+            // Multi-AZ builds/modifies two instances; the final snapshot grows with storage (infra/timeouts.ts).
+            customTimeouts: rdsTimeouts({ multiAz: args.multiAz, maxAllocatedStorageGb: args.maxAllocatedStorageGb }),
+        });
 
         // The secret is created by RDS; its ARN (with Secrets Manager's random suffix) comes from state, never typed by hand.
         this.masterSecretArn = this.instance.masterUserSecrets.apply((s) => {

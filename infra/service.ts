@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV_CONTRACT, EnvVarName, envVarsBySource } from "../app/src/contract";
 import { policyJson } from "./tags";
+import { ecsDeploymentTimeout } from "./timeouts";
 
 type NamesWithSource<S extends string> = { [K in EnvVarName]: (typeof ENV_CONTRACT)[K]["source"] extends S ? K : never }[EnvVarName];
 /** Plain values for every `environment` variable of the contract. */
@@ -255,6 +256,9 @@ export class Service extends pulumi.ComponentResource {
         // the runner's 5-minute wait for another task's lock, plus the migration itself), so the
         // ALB health checks of a task still migrating must not get it killed and replaced.
         const healthCheckGracePeriodSeconds = args.healthCheckGraceSeconds + (args.migrateOnDeploy ? args.migrateGraceSeconds : 0);
+        // `pulumi up` waits for steady state; size that wait from the slowest failing rollout
+        // (circuit-breaker waves + rollback; arithmetic in infra/timeouts.ts), not the 20-min default.
+        const deployMinutes = ecsDeploymentTimeout({ minCapacity: args.minCapacity, maxCapacity: args.maxCapacity, gracePeriodSeconds: healthCheckGracePeriodSeconds, maximumPercent: 200 }).minutes;
 
         this.service = new aws.ecs.Service(`${name}-service`, {
             name: args.name,
@@ -278,7 +282,10 @@ export class Service extends pulumi.ComponentResource {
             enableEcsManagedTags: true,
             propagateTags: "SERVICE",
             tags: args.tags,
-        }, { parent: this, dependsOn: capacityProviders ? [...args.listeners, capacityProviders] : args.listeners, ignoreChanges: ["desiredCount"] });
+        }, {
+            parent: this, dependsOn: capacityProviders ? [...args.listeners, capacityProviders] : args.listeners, ignoreChanges: ["desiredCount"],
+            customTimeouts: { create: `${deployMinutes}m`, update: `${deployMinutes}m`, delete: "20m" },
+        });
 
         const target = new aws.appautoscaling.Target(`${name}-scaling`, {
             serviceNamespace: "ecs",

@@ -53,6 +53,8 @@ export interface ExportResource {
     retainOnDelete?: boolean;
     dependencies: string[];
     propertyDependencies?: Record<string, string[]>;
+    /** The resource's customTimeouts option, when set (as `pulumi stack export` records it). */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 /** `pulumi stack export` version 3. */
@@ -148,6 +150,7 @@ interface Captured {
     outputs: Record<string, any>;
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 let running = false;
@@ -188,6 +191,10 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
                         outputs: unwrap(rpc.deserializeProperties(resp.getObject())),
                         dependencies: req.getDependenciesList(), propertyDependencies: propDeps,
                     };
+                    const ct = req.getCustomtimeouts();
+                    if (ct && (ct.getCreate() || ct.getUpdate() || ct.getDelete())) {
+                        c.customTimeouts = Object.fromEntries([["create", ct.getCreate()], ["update", ct.getUpdate()], ["delete", ct.getDelete()]].filter(([, v]) => v));
+                    }
                     captured.push(c);
                     byUrn.set(c.urn, c);
                 }
@@ -252,6 +259,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             }
             if (c.protect) r.protect = true;
             if (c.retainOnDelete) r.retainOnDelete = true;
+            if (c.customTimeouts) r.customTimeouts = c.customTimeouts;
             if (Object.keys(c.propertyDependencies).length) r.propertyDependencies = c.propertyDependencies;
             return r;
         });
