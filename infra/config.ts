@@ -13,6 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkInstanceTypeName, ec2Sizing, Ec2SizingError } from "./ec2-sizing";
 import { currentRuntimeOptions, isRealRun, type RuntimeOptions } from "./runtime";
+import { checkRdsInstanceClass } from "./rds-classes";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
@@ -87,11 +88,11 @@ export const CONFIG_KEYS = {
     ecrKeepImages: int(30, "Tagged images the ECR lifecycle policy keeps", { min: 5, max: 1000 }),
     // --- database
     dbEngineVersion: str("16", "PostgreSQL major version", { allowed: ["16", "17"] }),
-    dbInstanceClass: str("db.t4g.medium", "RDS instance class", {
+    dbInstanceClass: str("db.t4g.medium", "RDS instance class, offered for dbEngineVersion (infra/reference/rds-postgres-instance-classes.json)", {
         check: (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v) ? undefined : "must look like db.<family>.<size>, e.g. db.t4g.medium",
     }),
     dbAllocatedStorageGb: int(20, "Initial gp3 storage (GiB)", { min: 20, max: 65536 }),
-    dbMaxAllocatedStorageGb: int(100, "Storage autoscaling ceiling (GiB, at least dbAllocatedStorageGb)", { min: 20, max: 65536 }),
+    dbMaxAllocatedStorageGb: int(100, "Storage autoscaling ceiling (GiB, at least 1.1 × dbAllocatedStorageGb, as RDS requires)", { min: 22, max: 65536 }),
     dbMultiAz: bool(false, "Multi-AZ standby (must be true for environment=prod)"),
     dbBackupRetentionDays: int(30, "Automated backup retention in days (30 to 35)", { min: 30, max: 35 }),
     dbDeletionProtection: bool(false, "RDS deletion protection (must be true for environment=prod)"),
@@ -107,6 +108,10 @@ export const CONFIG_KEYS = {
         check: (v) => v === 7 || (v % 31 === 0 && v >= 31 && v <= 731) || v === 731 ? undefined : "must be 7, 731 or a multiple of 31 between 31 and 713",
     }),
     dbConnectionsAlarmThreshold: int(200, "DatabaseConnections alarm threshold", { min: 1, max: 100000 }),
+    // An absolute floor, not a share of the *initial* size: storage autoscaling grows the volume,
+    // after which "10 % of what we started with" means almost full. GiB left is what tells you how
+    // long you have at your growth rate, whatever the volume has grown to.
+    dbFreeStorageAlarmGb: int(10, "Alarm when RDS free storage falls below this many GiB (an absolute floor that keeps its meaning after storage autoscaling; below dbAllocatedStorageGb)", { min: 1, max: 65536 }),
     // --- service
     // Cost lever: Container Insights publishes ~20 custom metrics plus performance logs per cluster (~$6.50/month).
     containerInsights: bool(true, "ECS Container Insights on the cluster (per-task CPU/memory/network metrics); false keeps the service's standard metrics only"),
@@ -151,7 +156,10 @@ export const CONFIG_KEYS = {
     sslPolicy: str("ELBSecurityPolicy-TLS13-1-2-2021-06", "HTTPS listener TLS policy (TLS 1.2+ only)", { allowed: ALLOWED_SSL_POLICIES }),
     hstsMaxAgeSeconds: int(31536000, "HSTS max-age injected by the HTTPS listener (at least one year)", { min: 31536000, max: 63072000 }),
     albDeletionProtection: bool(false, "ALB deletion protection (must be true for environment=prod)"),
-    albIdleTimeoutSeconds: int(60, "ALB idle timeout (s)", { min: 1, max: 4000 }),
+    // One value for both ends of the ALB→app connection: the app keeps idle connections open this
+    // long (KEEP_ALIVE_TIMEOUT_SECONDS) and the ALB's idle timeout is KEEP_ALIVE_MARGIN_SECONDS
+    // shorter, so the ALB always closes first; the other way round gives intermittent 502s.
+    keepAliveSeconds: int(65, "App HTTP keep-alive timeout (s); the ALB idle timeout is derived as keepAliveSeconds - 5, always below it", { min: 10, max: 4005 }),
     // --- storage
     noncurrentVersionDays: int(30, "Days before noncurrent attachment versions expire", { min: 1, max: 3650 }),
     destroyWithContents: bool(false, "Let `pulumi destroy` delete the S3 buckets (every object version) and the ECR repository (every image) with their contents (throw-away stacks only; refused for prod)"),
@@ -191,6 +199,23 @@ export function placeholderKeys(get: (key: string) => string | undefined, stack:
     }
     return out;
 }
+
+/** The smallest storage ceiling RDS accepts for an allocated size: 110 %, rounded up to a whole GiB. */
+export function minMaxAllocatedStorageGb(allocatedGb: number): number {
+    return Math.ceil((allocatedGb * 110) / 100);
+}
+
+/** The ALB idle timeout is this much below the app's keep-alive timeout. */
+export const KEEP_ALIVE_MARGIN_SECONDS = 5;
+/** ALB idle timeout (s) derived from paved:keepAliveSeconds: strictly below the app's keep-alive. */
+export function albIdleTimeoutSeconds(keepAliveSeconds: number): number {
+    return keepAliveSeconds - KEEP_ALIVE_MARGIN_SECONDS;
+}
+
+/** Config keys that were replaced: setting one fails with the key that replaces it. */
+const REPLACED_KEYS: Record<string, string> = {
+    albIdleTimeoutSeconds: "paved:keepAliveSeconds (the ALB idle timeout is now derived from the app's keep-alive: keepAliveSeconds - 5)",
+};
 
 /** Stack names usable in AWS resource names: lowercase letters, digits, single hyphens. */
 const STACK_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -254,6 +279,9 @@ function parseValue(key: string, spec: KeySpec<any>, raw: string, stack: string)
  */
 export function loadConfig(get: (key: string) => string | undefined = (k) => new pulumi.Config(NAMESPACE).get(k), region?: string, stack: string = pulumi.getStack(), runtime: RuntimeOptions = currentRuntimeOptions()): AppConfig {
     const out: Record<string, any> = {};
+    for (const [key, replacement] of Object.entries(REPLACED_KEYS)) {
+        if (get(key) !== undefined) throw new ConfigError(`Config ${NAMESPACE}:${key} is no longer used: set ${replacement} instead, and remove the old key (\`pulumi config rm ${NAMESPACE}:${key}\`).`);
+    }
     for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]) {
         const raw = get(key);
         out[key] = raw === undefined ? spec.default : parseValue(key, spec, String(raw), stack);
@@ -285,7 +313,12 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
     }
     if (c.minCapacity > c.maxCapacity) fail(`Invalid config ${NAMESPACE}:minCapacity=${c.minCapacity}: must be <= ${NAMESPACE}:maxCapacity (${c.maxCapacity}).`);
     if (c.desiredCount < c.minCapacity || c.desiredCount > c.maxCapacity) fail(`Invalid config ${NAMESPACE}:desiredCount=${c.desiredCount}: must be between ${NAMESPACE}:minCapacity (${c.minCapacity}) and ${NAMESPACE}:maxCapacity (${c.maxCapacity}).`);
-    if (c.dbMaxAllocatedStorageGb < c.dbAllocatedStorageGb) fail(`Invalid config ${NAMESPACE}:dbMaxAllocatedStorageGb=${c.dbMaxAllocatedStorageGb}: must be >= ${NAMESPACE}:dbAllocatedStorageGb (${c.dbAllocatedStorageGb}).`);
+    // RDS refuses MaxAllocatedStorage below 110 % of AllocatedStorage (equal values included).
+    const minMax = minMaxAllocatedStorageGb(c.dbAllocatedStorageGb);
+    if (c.dbMaxAllocatedStorageGb < minMax) fail(`Invalid config ${NAMESPACE}:dbMaxAllocatedStorageGb=${c.dbMaxAllocatedStorageGb}: RDS storage autoscaling needs it at least 10 % above ${NAMESPACE}:dbAllocatedStorageGb (${c.dbAllocatedStorageGb}), i.e. >= ${minMax}. Raise ${NAMESPACE}:dbMaxAllocatedStorageGb or lower ${NAMESPACE}:dbAllocatedStorageGb.`);
+    const classProblem = checkRdsInstanceClass(c.dbInstanceClass, c.dbEngineVersion);
+    if (classProblem) fail(`Invalid config ${NAMESPACE}:dbInstanceClass=${JSON.stringify(c.dbInstanceClass)} with ${NAMESPACE}:dbEngineVersion=${c.dbEngineVersion}: ${classProblem}. Fix it with \`pulumi config set ${NAMESPACE}:dbInstanceClass <class>\` or in Pulumi.${stack}.yaml.`);
+    if (c.dbFreeStorageAlarmGb >= c.dbAllocatedStorageGb) fail(`Invalid config ${NAMESPACE}:dbFreeStorageAlarmGb=${c.dbFreeStorageAlarmGb}: must be below ${NAMESPACE}:dbAllocatedStorageGb (${c.dbAllocatedStorageGb}), or the alarm fires as soon as the database exists.`);
     if (isProd) {
         if (!c.dbMultiAz) fail(`Invalid config ${NAMESPACE}:dbMultiAz=false: must be true when ${NAMESPACE}:environment=prod.`);
         if (!c.dbDeletionProtection) fail(`Invalid config ${NAMESPACE}:dbDeletionProtection=false: must be true when ${NAMESPACE}:environment=prod.`);

@@ -5,7 +5,7 @@
  * This file is what both `pulumi up` (Pulumi.yaml `main: infra/`) and the offline
  * plan (infra/offline/plan.ts, under Pulumi mocks) run.
  */
-import { ec2SizingInput, loadConfig } from "./config";
+import { albIdleTimeoutSeconds, ec2SizingInput, loadConfig } from "./config";
 import { baseTags } from "./tags";
 import { Keys } from "./keys";
 import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./observability";
@@ -62,7 +62,7 @@ const lb = new LoadBalancer("loadbalancer", {
     name, vpcId: network.vpc.id, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
     targetSecurityGroup: network.serviceSecurityGroup, targetPort: APP_PORT, certificateArn: certificate.certificateArn,
     sslPolicy: cfg.sslPolicy, hstsMaxAgeSeconds: cfg.hstsMaxAgeSeconds, deletionProtection: cfg.albDeletionProtection,
-    idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogs.bucket.bucket, accessLogPrefix: ACCESS_LOG_PREFIX,
+    idleTimeoutSeconds: albIdleTimeoutSeconds(cfg.keepAliveSeconds), accessLogBucket: storage.accessLogs.bucket.bucket, accessLogPrefix: ACCESS_LOG_PREFIX,
     accessLogDependsOn: [storage.accessLogs.policy], domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
 });
 // paved:compute=ec2: hardened hosts behind a capacity provider, built once the cluster exists (docs/ec2.md).
@@ -88,6 +88,8 @@ const service = new Service("service", {
         DB_SSL: "verify-full",
         S3_BUCKET: storage.attachments.bucket.bucket,
         AWS_REGION: cfg.region,
+        // The same value the ALB idle timeout is derived from (5 s below it).
+        KEEP_ALIVE_TIMEOUT_SECONDS: String(cfg.keepAliveSeconds),
     },
     secrets: {
         // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
@@ -110,7 +112,7 @@ const monitoring = new Monitoring("monitoring", {
     name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail, alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
     albArnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix,
     clusterName: service.cluster.name, serviceName: service.service.name, dbIdentifier: database.instance.identifier,
-    dbAllocatedStorageGb: cfg.dbAllocatedStorageGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
+    dbFreeStorageAlarmGb: cfg.dbFreeStorageAlarmGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
     latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name,
     extraWidgets: capacity?.dashboardWidgets(), tags,
 });

@@ -67,8 +67,12 @@ export interface MonitoringArgs {
     serviceName: pulumi.Input<string>;
     /** RDS instance identifier. */
     dbIdentifier: pulumi.Input<string>;
-    /** RDS allocated storage (GiB): the free-storage alarm fires below 10 % of it. */
-    dbAllocatedStorageGb: number;
+    /**
+     * Free-storage alarm floor (GiB). Absolute on purpose: storage autoscaling grows the volume,
+     * so a share of the initial size stops meaning anything; GiB left is what tells you how long
+     * you have at your growth rate.
+     */
+    dbFreeStorageAlarmGb: number;
     /** Alarm when DatabaseConnections exceeds this. */
     dbConnectionsThreshold: number;
     /** Alarm when target p99 response time exceeds this (seconds). */
@@ -139,7 +143,7 @@ export class Monitoring extends pulumi.ComponentResource {
         simple("ecs-cpu", "AWS/ECS", "CPUUtilization", ecs, "Average", "GreaterThanThreshold", 85, "Service CPU above 85% (autoscaling at max?)", 5);
         simple("ecs-memory", "AWS/ECS", "MemoryUtilization", ecs, "Average", "GreaterThanThreshold", 85, "Service memory above 85%", 5);
         simple("rds-cpu", "AWS/RDS", "CPUUtilization", rds, "Average", "GreaterThanThreshold", 80, "Database CPU above 80%", 5);
-        simple("rds-free-storage", "AWS/RDS", "FreeStorageSpace", rds, "Minimum", "LessThanThreshold", Math.round(args.dbAllocatedStorageGb * 1024 ** 3 * 0.1), "Database free storage below 10% of allocated");
+        simple("rds-free-storage", "AWS/RDS", "FreeStorageSpace", rds, "Minimum", "LessThanThreshold", args.dbFreeStorageAlarmGb * 1024 ** 3, `Database free storage below ${args.dbFreeStorageAlarmGb} GiB (absolute floor; storage autoscaling may already be at its ceiling: compare AllocatedStorage with MaxAllocatedStorage)`);
         simple("rds-freeable-memory", "AWS/RDS", "FreeableMemory", rds, "Minimum", "LessThanThreshold", 128 * 1024 ** 2, "Database freeable memory below 128 MiB", 5);
         simple("rds-connections", "AWS/RDS", "DatabaseConnections", rds, "Maximum", "GreaterThanThreshold", args.dbConnectionsThreshold, `More than ${args.dbConnectionsThreshold} database connections`, 5);
 

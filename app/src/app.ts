@@ -6,7 +6,7 @@ import rateLimit from "@fastify/rate-limit";
 import cors from "@fastify/cors";
 import type { Pool } from "pg";
 import type { DestinationStream } from "pino";
-import type { Config } from "./config";
+import { DEFAULT_KEEP_ALIVE_SECONDS, type Config } from "./config";
 import { AccessLogController, createLogger, genReqId, requestLoggerFactory } from "./logger";
 import { HELMET_OPTIONS, staticHelmetHeaders } from "./security-headers";
 import type { Storage } from "./s3";
@@ -17,7 +17,7 @@ import tickets from "./routes/tickets";
 import "./types";
 
 export interface AppOptions {
-  config: Pick<Config, "NODE_ENV" | "LOG_LEVEL" | "APP_VERSION" | "JWT_SECRET">;
+  config: Pick<Config, "NODE_ENV" | "LOG_LEVEL" | "APP_VERSION" | "JWT_SECRET"> & Partial<Pick<Config, "KEEP_ALIVE_TIMEOUT_SECONDS">>;
   db: Pool;
   storage: Storage;
   /** Log destination (tests capture logs here); stdout when omitted. */
@@ -52,7 +52,7 @@ export async function buildApp(opts: AppOptions) {
     // Bound slow clients; the ALB idle timeout is 60 s.
     requestTimeout: 30_000,
     connectionTimeout: 65_000,
-    keepAliveTimeout: 65_000, // longer than the ALB's idle timeout, so the ALB closes first
+    keepAliveTimeout: (opts.config.KEEP_ALIVE_TIMEOUT_SECONDS ?? DEFAULT_KEEP_ALIVE_SECONDS) * 1000, // the ALB idle timeout is derived 5 s shorter, so the ALB closes first
     ajv: {
       // Reject unknown fields instead of silently dropping them: a typo gets a 400 naming it.
       customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false },

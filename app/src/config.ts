@@ -17,6 +17,9 @@ const port = (def: number) =>
     z.string().regex(/^\d{1,5}$/, "must be a whole number").transform(Number).pipe(z.number().int().min(1, "must be 1-65535").max(65535, "must be 1-65535")),
   );
 
+/** The app's HTTP keep-alive timeout unless KEEP_ALIVE_TIMEOUT_SECONDS says otherwise (above the ALB's default 60 s idle timeout). */
+export const DEFAULT_KEEP_ALIVE_SECONDS = 65;
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const schema = z.object({
@@ -34,6 +37,10 @@ const schema = z.object({
   S3_BUCKET: str().pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")),
   S3_ENDPOINT: optStr().pipe(z.url("must be a URL such as http://127.0.0.1:5000").optional()),
   AWS_REGION: str().pipe(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1")),
+  KEEP_ALIVE_TIMEOUT_SECONDS: z.preprocess(
+    (v) => (v === undefined || v === "" ? String(DEFAULT_KEEP_ALIVE_SECONDS) : v),
+    z.string().regex(/^\d{1,4}$/, "must be a whole number of seconds").transform(Number).pipe(z.number().int().min(2, "must be 2-4005").max(4005, "must be 2-4005")),
+  ),
   JWT_SECRET: str().pipe(z.string().min(32, "must be at least 32 characters")),
 } satisfies Record<EnvVarName, z.ZodType>);
 

@@ -40,6 +40,7 @@ export const ENV_CONTRACT = {
   S3_BUCKET: { source: "environment", description: "Attachments bucket name" },
   S3_ENDPOINT: { source: "local-only", description: "Optional S3-compatible endpoint URL for local development and tests" },
   AWS_REGION: { source: "environment", description: "AWS region of the bucket" },
+  KEEP_ALIVE_TIMEOUT_SECONDS: { source: "environment", description: "HTTP keep-alive timeout in seconds (default 65); on AWS it is paved:keepAliveSeconds and the ALB idle timeout is 5 s shorter, so the ALB closes idle connections first" },
   JWT_SECRET: { source: "secret", description: "HS256 signing secret for API bearer tokens (at least 32 characters)" },
 } as const satisfies Record<string, EnvVarSpec>;
 
