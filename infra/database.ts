@@ -8,7 +8,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
 import { rdsTimeouts } from "./timeouts";
+
+/**
+ * Force-new fields of resources with a fixed physical name, frozen: AWS replaces the resource
+ * when one changes, Pulumi creates the replacement first, and the fixed name makes that create
+ * fail with AlreadyExists. Never edit these for an existing stack (docs/production-truth.md).
+ */
+export const FROZEN = {
+    /** DB parameter group description (force-new; the name is fixed per engine major version). */
+    parameterGroupDescription: (prefix: string) => `${prefix}: TLS-only connections and useful logging`,
+};
 
 export const DB_PORT = 5432;
 /** PostgreSQL logs exported to CloudWatch. */
@@ -84,7 +95,8 @@ export class Database extends pulumi.ComponentResource {
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, {
             name: `${args.name}-postgres${args.engineVersion}`,
             family: `postgres${args.engineVersion}`,
-            description: `${args.name}: TLS-only connections and useful logging`,
+            // Frozen (see FROZEN): changing it would replace a group whose name is fixed.
+            description: FROZEN.parameterGroupDescription(args.name),
             parameters: [
                 { name: "rds.force_ssl", value: "1" },
                 { name: "log_min_duration_statement", value: "1000" },
@@ -106,6 +118,11 @@ export class Database extends pulumi.ComponentResource {
             role: monitoringRole.name,
             policyArn: aws.getPartitionOutput({}, p).partition.apply((part) => `arn:${part}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`),
         }, p);
+
+        // Created once with the stack and kept in state: the final snapshot's name is unique per
+        // stack lifetime, so destroying and re-creating a stack never collides with the previous
+        // lifetime's snapshot (DBSnapshotAlreadyExists), and a second plan shows no change.
+        const snapshotSuffix = new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: 4 }, p);
 
         this.instance = new aws.rds.Instance(`${name}-postgres`, {
             identifier: args.identifier,
@@ -135,8 +152,7 @@ export class Database extends pulumi.ComponentResource {
             deleteAutomatedBackups: false,
             deletionProtection: args.deletionProtection,
             skipFinalSnapshot: args.skipFinalSnapshot,
-            // Final snapshot name is fixed per stack; delete an old one before re-creating the stack.
-            finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : `${args.identifier}-final`,
+            finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : pulumi.interpolate`${args.identifier}-final-${snapshotSuffix.hex}`,
             autoMinorVersionUpgrade: true,
             allowMajorVersionUpgrade: false,
             applyImmediately: false,

@@ -214,6 +214,12 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 const versionId = this.uuid(type, name);
                 id = `${i.secretId}|${versionId}`; Object.assign(s, { versionId, arn: i.secretId, versionStages: ["AWSCURRENT"] }); break;
             }
+            case "random:index/randomId:RandomId": {
+                const hex = this.hex(type, name, (i.byteLength ?? 8) * 2, "id");
+                id = Buffer.from(hex, "hex").toString("base64url");
+                Object.assign(s, { hex, b64Url: id, b64Std: Buffer.from(hex, "hex").toString("base64"), dec: BigInt("0x" + hex).toString() });
+                break;
+            }
             case "random:index/randomPassword:RandomPassword":
                 id = "none"; Object.assign(s, { result: this.alnum(type, name, i.length ?? 32, "pw"), bcryptHash: `$2a$10$${this.alnum(type, name, 53, "bcrypt")}` }); break;
             case "aws:acm/certificate:Certificate": {
