@@ -100,6 +100,9 @@ export const CONFIG_KEYS = {
     dbName: str("paved", "Database name the app uses", {
         check: (v) => /^[a-z][a-z0-9_]{0,62}$/.test(v) ? undefined : "must start with a lowercase letter and contain only a-z, 0-9, _",
     }),
+    dbAppUsername: str("paved_app", "The app's own database role (least privilege, RDS IAM authentication); created by the db-init step", {
+        check: (v) => /^[a-z_][a-z0-9_]{0,62}$/.test(v) && !["postgres", "rdsadmin", "rds_iam", "public"].includes(v) ? undefined : "must be a lowercase PostgreSQL role name (a-z, 0-9, _) and not a reserved one",
+    }),
     dbMasterUsername: str("paved_admin", "RDS master user name (its password is generated and kept by RDS in Secrets Manager)", {
         check: (v) => /^[a-z][a-z0-9_]{0,15}$/.test(v) && !["admin", "postgres", "rdsadmin"].includes(v) ? undefined : "must be 1-16 chars of a-z, 0-9, _ starting with a letter, and not a reserved name (admin, postgres, rdsadmin)",
     }),
@@ -318,6 +321,7 @@ export function loadConfig(get: (key: string) => string | undefined = (k) => new
     if (c.dbMaxAllocatedStorageGb < minMax) fail(`Invalid config ${NAMESPACE}:dbMaxAllocatedStorageGb=${c.dbMaxAllocatedStorageGb}: RDS storage autoscaling needs it at least 10 % above ${NAMESPACE}:dbAllocatedStorageGb (${c.dbAllocatedStorageGb}), i.e. >= ${minMax}. Raise ${NAMESPACE}:dbMaxAllocatedStorageGb or lower ${NAMESPACE}:dbAllocatedStorageGb.`);
     const classProblem = checkRdsInstanceClass(c.dbInstanceClass, c.dbEngineVersion);
     if (classProblem) fail(`Invalid config ${NAMESPACE}:dbInstanceClass=${JSON.stringify(c.dbInstanceClass)} with ${NAMESPACE}:dbEngineVersion=${c.dbEngineVersion}: ${classProblem}. Fix it with \`pulumi config set ${NAMESPACE}:dbInstanceClass <class>\` or in Pulumi.${stack}.yaml.`);
+    if (c.dbAppUsername === c.dbMasterUsername) fail(`Invalid config ${NAMESPACE}:dbAppUsername=${c.dbAppUsername}: must differ from ${NAMESPACE}:dbMasterUsername; the app never connects as the master user.`);
     if (c.dbFreeStorageAlarmGb >= c.dbAllocatedStorageGb) fail(`Invalid config ${NAMESPACE}:dbFreeStorageAlarmGb=${c.dbFreeStorageAlarmGb}: must be below ${NAMESPACE}:dbAllocatedStorageGb (${c.dbAllocatedStorageGb}), or the alarm fires as soon as the database exists.`);
     if (isProd) {
         if (!c.dbMultiAz) fail(`Invalid config ${NAMESPACE}:dbMultiAz=false: must be true when ${NAMESPACE}:environment=prod.`);

@@ -78,6 +78,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly masterSecretArn: pulumi.Output<string>;
     public readonly address: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
+    /** The instance's DbiResourceId (`db-…`), the resource part of an `rds-db:connect` ARN. */
+    public readonly resourceId: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Database", name, {}, opts);
@@ -132,6 +134,9 @@ export class Database extends pulumi.ComponentResource {
             dbName: args.dbName,
             username: args.masterUsername,
             manageMasterUserPassword: true,
+            // The app logs in with short-lived IAM tokens as its own role, never with the master
+            // secret RDS rotates every 7 days (docs/production-truth.md).
+            iamDatabaseAuthenticationEnabled: true,
             masterUserSecretKmsKeyId: args.secretKey.arn,
             port: DB_PORT,
             storageType: "gp3",
@@ -177,6 +182,7 @@ export class Database extends pulumi.ComponentResource {
         });
         this.address = this.instance.address;
         this.port = this.instance.port;
+        this.resourceId = this.instance.resourceId;
         this.registerOutputs({ endpoint: this.instance.endpoint, masterSecretArn: this.masterSecretArn });
     }
 }

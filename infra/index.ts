@@ -20,7 +20,7 @@ import { Service } from "./service";
 import { Ec2Capacity } from "./ec2";
 import { ec2Sizing } from "./ec2-sizing";
 import * as pulumi from "@pulumi/pulumi";
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 
 const cfg = loadConfig();
 const tags = baseTags(cfg);
@@ -86,6 +86,9 @@ const service = new Service("service", {
         DB_PORT: database.port.apply(String),
         DB_NAME: cfg.dbName,
         DB_SSL: "verify-full",
+        // Still the master secret (below) until the db-init container is wired; the instance already
+        // accepts IAM tokens and the task role may connect as paved:dbAppUsername (docs/production-truth.md).
+        DB_AUTH: "password",
         S3_BUCKET: storage.attachments.bucket.bucket,
         AWS_REGION: cfg.region,
         // The same value the ALB idle timeout is derived from (5 s below it).
@@ -99,6 +102,8 @@ const service = new Service("service", {
     },
     secretArns: [database.masterSecretArn, secrets.jwtSecret.arn], secretsKey: keys.keys.secrets,
     logGroup: logs.service, bucketArn: storage.attachments.bucket.arn, bucketKey: keys.keys.storage,
+    dbConnectArn: pulumi.all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId, database.resourceId])
+        .apply(([part, account, dbi]) => `arn:${part}:rds-db:${cfg.region}:${account}:dbuser:${dbi}/${cfg.dbAppUsername}`),
     subnetIds: network.privateSubnetIds, securityGroup: network.serviceSecurityGroup, databaseSecurityGroup: network.databaseSecurityGroup,
     s3PrefixListId: network.s3PrefixListId, targetGroup: lb.targetGroup, albArnSuffix: lb.alb.arnSuffix,
     listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,

@@ -69,6 +69,11 @@ export interface ServiceArgs {
     bucketArn: pulumi.Input<string>;
     /** KMS key of the attachments bucket. */
     bucketKey: aws.kms.Key;
+    /**
+     * `rds-db:connect` for exactly this database user on exactly this instance:
+     * `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`.
+     */
+    dbConnectArn: pulumi.Input<string>;
     /** Private subnets for the tasks. */
     subnetIds: pulumi.Input<string>[];
     /** The tasks' security group (created empty by the network). */
@@ -181,6 +186,8 @@ export class Service extends pulumi.ComponentResource {
             { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.bucketArn },
             { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
             { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.bucketKey.arn },
+            // RDS IAM database authentication: a token for the app's own role on this instance only.
+            { Sid: "DbConnect", Effect: "Allow", Action: "rds-db:connect", Resource: args.dbConnectArn },
         ];
         if (args.enableEcsExec) {
             // Deliberate relaxation (paved:enableEcsExec): Session Manager channels for `aws ecs execute-command`.
