@@ -53,10 +53,14 @@ export const DB_VARS = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD
 /** DB_AUTH defaults to password, so callers building a DbConfig by hand may leave it out. */
 export type DbConfig = Omit<Pick<Config, (typeof DB_VARS)[number]>, "DB_AUTH"> & Partial<Pick<Config, "DB_AUTH">>;
 
-/** DB_PASSWORD is required exactly when DB_AUTH=password. */
+/** DB_PASSWORD is required exactly when DB_AUTH=password (reported together with every other problem). */
 function withDbAuthRules<T extends z.ZodType<{ DB_AUTH?: string; DB_PASSWORD?: string }>>(s: T): T {
-  return s.superRefine((v, ctx) => {
-    if ((v.DB_AUTH ?? "password") === "password" && !v.DB_PASSWORD) ctx.addIssue({ code: "custom", path: ["DB_PASSWORD"], message: "is missing (required with DB_AUTH=password)" });
+  const passwordAuth = (v: { DB_AUTH?: string }) => [undefined, "", "password"].includes(v?.DB_AUTH);
+  return s.refine((v) => !passwordAuth(v) || (typeof v?.DB_PASSWORD === "string" && v.DB_PASSWORD.trim() !== ""), {
+    path: ["DB_PASSWORD"],
+    message: "is missing (required with DB_AUTH=password)",
+    // Also when other variables are wrong, so one message lists every problem.
+    when: () => true,
   }) as unknown as T;
 }
 

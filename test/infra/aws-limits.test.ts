@@ -12,7 +12,9 @@ const load = (over: Record<string, string | undefined>, stack = "staging") => {
     return loadConfig((k) => cfg[`paved:${k}`], "us-east-1", stack, { monitorAddr: "mock" });
 };
 
-describe("infra/config: refuses what AWS refuses or what misbehaves", () => {
+describe("infra/config: refuses what AWS refuses or what misbehaves", function () {
+    // Several offline plans of the whole program per test; slow on a loaded machine.
+    this.timeout(240_000);
     it("max allocated storage must be at least 10 % above allocated storage (equal values used to pass); the message names both keys", () => {
         assert.strictEqual(minMaxAllocatedStorageGb(100), 110);
         assert.strictEqual(minMaxAllocatedStorageGb(20), 22);

@@ -3,7 +3,9 @@ import { loadConfig } from "../../infra/config";
 import { loadStackConfig, runPlan } from "../../infra/offline/plan";
 import { one, plan, policyDoc, STACKS } from "./helpers";
 
-describe("infra: the app's own database identity (RDS IAM authentication)", () => {
+describe("infra: the app's own database identity (RDS IAM authentication)", function () {
+    // Several offline plans of the whole program per test; slow on a loaded machine.
+    this.timeout(240_000);
     for (const stack of STACKS) {
         it(`${stack}: IAM database authentication is on; the task role may connect as exactly the app user on exactly this instance`, async () => {
             const p = await plan(stack);

@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import { plan, one, ofType, STACKS } from "./helpers";
 
-describe("infra/service: ECS deployment alarms roll a bad release back", () => {
+describe("infra/service: ECS deployment alarms roll a bad release back", function () {
+    // Several offline plans of the whole program per test; slow on a loaded machine.
+    this.timeout(240_000);
     for (const stack of STACKS) {
         it(`${stack}: the service watches the 5xx-rate and unhealthy-host alarms with rollback`, async () => {
             const p = await plan(stack);

@@ -16,7 +16,9 @@ const load = (stack: string, runtime: { monitorAddr: string }, over: Record<stri
 };
 const OWN = { domain: "app.acme.io", hostedZoneId: "Z04918273ABCDEFGHIJK", alarmEmail: "oncall@acme.io" };
 
-describe("infra/config: alarms reach someone, placeholders are loud", () => {
+describe("infra/config: alarms reach someone, placeholders are loud", function () {
+    // Several offline plans of the whole program per test; slow on a loaded machine.
+    this.timeout(240_000);
     it("prod refuses to plan without an alarm subscriber, naming both keys and the command", async () => {
         assert.throws(() => load("prod", MOCKED, { alarmEmail: undefined }),
             /No alarm subscriber for stack "prod": prod needs paved:alarmEmail or paved:alarmHttpsEndpoint.*pulumi config set paved:alarmEmail/);

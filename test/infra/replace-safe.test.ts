@@ -3,7 +3,9 @@ import { FROZEN } from "../../infra/database";
 import { runPlan } from "../../infra/offline/plan";
 import { one, plan, STACKS } from "./helpers";
 
-describe("infra: replace-safe names", () => {
+describe("infra: replace-safe names", function () {
+    // Several offline plans of the whole program per test; slow on a loaded machine.
+    this.timeout(240_000);
     it("prod's final snapshot identifier carries a random suffix created once with the stack (no collision after destroy + re-create)", async () => {
         const p = await plan("prod");
         const suffix = one(p, "random:index/randomId:RandomId", "final-snapshot-suffix");

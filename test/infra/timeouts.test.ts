@@ -4,7 +4,9 @@ import { plan } from "./helpers";
 
 const exported = async (stack: string, type: string) => (await plan(stack)).exportDoc.deployment.resources.find((r) => r.type === type)!;
 
-describe("infra/timeouts: waits sized from the failure path", () => {
+describe("infra/timeouts: waits sized from the failure path", function () {
+    // Several offline plans of the whole program per test; slow on a loaded machine.
+    this.timeout(240_000);
     it("the circuit breaker trips after 0.5 × desired failures, at least 3 and at most 200", () => {
         assert.deepStrictEqual([1, 2, 6, 7, 100, 1000].map(circuitBreakerThreshold), [3, 3, 3, 4, 50, 200]);
     });

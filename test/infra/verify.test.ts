@@ -32,7 +32,9 @@ function deps(states: Partial<Deployment>[][], health = 200, events: string[] = 
 const primary = (td: string, rolloutState: string, reason = "") => ({ id: "ecs-svc/123", status: "PRIMARY", taskDefinition: td, rolloutState: rolloutState as any, rolloutStateReason: reason, runningCount: 1, desiredCount: 1 });
 const OPTS = { timeoutSeconds: 60, intervalSeconds: 15 };
 
-describe("infra/offline/verify (npm run verify)", () => {
+describe("infra/offline/verify (npm run verify)", function () {
+    // Several offline plans of the whole program per test; slow on a loaded machine.
+    this.timeout(240_000);
     it("passes when the primary deployment runs this update's task definition, COMPLETED, and /health is 200 through the ALB", async () => {
         const { d, calls, fetched } = deps([[primary(TD(8), "COMPLETED", "ECS deployment ecs-svc/123 completed.")]]);
         const r = await verify("staging", d, OPTS);
