@@ -16,6 +16,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkInstanceTypeName, ec2Sizing, Ec2SizingError } from "./ec2-sizing";
 import { closest } from "./offline/options";
 import { HEALTH_PATH } from "./app";
+import { currentRuntimeOptions, isRealRun, type RuntimeOptions } from "./runtime";
+import { checkRdsInstanceClass } from "./rds-classes";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
@@ -103,17 +105,20 @@ export const CONFIG_KEYS = {
     ecrKeepImages: int(30, "Tagged images the ECR lifecycle policy keeps", { min: 5, max: 1000 }),
     // --- database
     dbEngineVersion: str("16", "PostgreSQL major version", { allowed: ["16", "17"] }),
-    dbInstanceClass: str("db.t4g.medium", "RDS instance class", {
+    dbInstanceClass: str("db.t4g.medium", "RDS instance class, offered for dbEngineVersion (infra/reference/rds-postgres-instance-classes.json)", {
         check: (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v) ? undefined : "must look like db.<family>.<size>, e.g. db.t4g.medium",
     }),
     dbAllocatedStorageGb: int(20, "Initial gp3 storage (GiB)", { min: 20, max: 65536 }),
-    dbMaxAllocatedStorageGb: int(100, "Storage autoscaling ceiling (GiB, at least dbAllocatedStorageGb)", { min: 20, max: 65536 }),
+    dbMaxAllocatedStorageGb: int(100, "Storage autoscaling ceiling (GiB, at least 1.1 × dbAllocatedStorageGb, as RDS requires)", { min: 22, max: 65536 }),
     dbMultiAz: bool(false, "Multi-AZ standby (must be true for environment=prod)"),
     dbBackupRetentionDays: int(30, "Automated backup retention in days (30 to 35)", { min: 30, max: 35 }),
     dbDeletionProtection: bool(false, "RDS deletion protection (must be true for environment=prod)"),
     dbSkipFinalSnapshot: bool(false, "Skip the final snapshot on delete (staging only; refused for prod)"),
     dbName: str("paved", "Database name the app uses", {
         check: (v) => /^[a-z][a-z0-9_]{0,62}$/.test(v) ? undefined : "must start with a lowercase letter and contain only a-z, 0-9, _",
+    }),
+    dbAppUsername: str("paved_app", "The app's own database role (least privilege, RDS IAM authentication); created by the db-init step", {
+        check: (v) => /^[a-z_][a-z0-9_]{0,62}$/.test(v) && !["postgres", "rdsadmin", "rds_iam", "public"].includes(v) ? undefined : "must be a lowercase PostgreSQL role name (a-z, 0-9, _) and not a reserved one",
     }),
     dbMasterUsername: str("paved_admin", "RDS master user name (its password is generated and kept by RDS in Secrets Manager)", {
         check: (v) => /^[a-z][a-z0-9_]{0,15}$/.test(v) && !["admin", "postgres", "rdsadmin"].includes(v) ? undefined : "must be 1-16 chars of a-z, 0-9, _ starting with a letter, and not a reserved name (admin, postgres, rdsadmin)",
@@ -123,6 +128,10 @@ export const CONFIG_KEYS = {
         check: (v) => v === 7 || (v % 31 === 0 && v >= 31 && v <= 731) || v === 731 ? undefined : "must be 7, 731 or a multiple of 31 between 31 and 713",
     }),
     dbConnectionsAlarmThreshold: int(200, "DatabaseConnections alarm threshold", { min: 1, max: 100000 }),
+    // An absolute floor, not a share of the *initial* size: storage autoscaling grows the volume,
+    // after which "10 % of what we started with" means almost full. GiB left is what tells you how
+    // long you have at your growth rate, whatever the volume has grown to.
+    dbFreeStorageAlarmGb: int(10, "Alarm when RDS free storage falls below this many GiB (an absolute floor that keeps its meaning after storage autoscaling; below dbAllocatedStorageGb)", { min: 1, max: 65536 }),
     // --- service
     // Cost lever: Container Insights publishes ~20 custom metrics plus performance logs per cluster (~$6.50/month).
     containerInsights: bool(true, "ECS Container Insights on the cluster (per-task CPU/memory/network metrics); false keeps the service's standard metrics only"),
@@ -171,16 +180,22 @@ export const CONFIG_KEYS = {
     sslPolicy: str("ELBSecurityPolicy-TLS13-1-2-2021-06", "HTTPS listener TLS policy (TLS 1.2+ only)", { allowed: ALLOWED_SSL_POLICIES }),
     hstsMaxAgeSeconds: int(31536000, "HSTS max-age injected by the HTTPS listener (at least one year)", { min: 31536000, max: 63072000 }),
     albDeletionProtection: bool(false, "ALB deletion protection (must be true for environment=prod)"),
-    albIdleTimeoutSeconds: int(60, "ALB idle timeout (s)", { min: 1, max: 4000 }),
+    // One value for both ends of the ALB→app connection: the app keeps idle connections open
+    // KEEP_ALIVE_MARGIN_SECONDS longer (KEEP_ALIVE_TIMEOUT_SECONDS in the app contract), so the
+    // ALB always closes an idle connection first; the other way round gives intermittent 502s.
+    albIdleTimeoutSeconds: int(60, "ALB idle timeout (s); the app's keep-alive (KEEP_ALIVE_TIMEOUT_SECONDS) is set 5 s longer, so the ALB always closes an idle connection first", { min: 1, max: 4000 }),
     // --- storage
     noncurrentVersionDays: int(30, "Days before noncurrent attachment versions expire", { min: 1, max: 3650 }),
     destroyWithContents: bool(false, "Let `pulumi destroy` delete the S3 buckets (every object version) and the ECR repository (every image) with their contents (throw-away stacks only; refused for prod)"),
     accessLogRetentionDays: int(90, "Days ALB access logs are kept", { min: 1, max: 3650 }),
     // --- observability
     logRetentionDays: int(30, "CloudWatch log retention for app, flow and RDS logs (days)", { allowed: CLOUDWATCH_RETENTION_DAYS }),
-    alarmEmail: str("", "Optional e-mail subscribed to the alarm topic (confirm the e-mail AWS sends)", {
+    alarmEmail: str("", "E-mail subscribed to the alarm topic (confirm the e-mail AWS sends); prod needs this or alarmHttpsEndpoint", {
         check: (v) => v === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "must be an e-mail address",
         placeholder: () => "offline-placeholder@example.com",
+    }),
+    alarmHttpsEndpoint: str("", "HTTPS endpoint (e.g. a paging service's webhook) subscribed to the alarm topic; it must confirm the subscription", {
+        check: (v) => v === "" || /^https:\/\/[a-z0-9.-]+(:\d+)?(\/\S*)?$/i.test(v) ? undefined : "must be an https:// URL",
     }),
     latencyP99AlarmSeconds: int(2, "Target p99 response time alarm threshold (s)", { min: 1, max: 60 }),
     error5xxAlarmPercent: int(5, "ALB 5xx rate alarm threshold (% of requests)", { min: 1, max: 100 }),
@@ -192,6 +207,39 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 type ValueOf<K extends ConfigKey> = (typeof CONFIG_KEYS)[K]["default"];
+
+/** RFC 2606 example/reserved names: what the shipped stack files carry until a team sets its own. */
+const EXAMPLE_HOST = /(^|\.)(example\.(com|net|org)|[a-z0-9-]+\.(example|test|invalid))$/i;
+
+/** The placeholder values a stack still carries: key → the `pulumi config set` command that replaces it. */
+export function placeholderKeys(get: (key: string) => string | undefined, stack: string): { key: string; value: string; fix: string }[] {
+    const host = (url: string) => { try { return new URL(url).hostname; } catch { return ""; } };
+    const checks: [ConfigKey, (v: string) => boolean, string][] = [
+        ["domain", (v) => EXAMPLE_HOST.test(v), "<your host name, e.g. app.yourcompany.com>"],
+        ["hostedZoneId", (v) => /EXAMPLE/i.test(v), "<the Route 53 hosted zone id of that domain>"],
+        ["certificateArn", (v) => /EXAMPLE|:123456789012:/i.test(v), "<your ACM certificate ARN>"],
+        ["alarmEmail", (v) => EXAMPLE_HOST.test(v.split("@").pop() ?? ""), "<your on-call e-mail address>"],
+        ["alarmHttpsEndpoint", (v) => EXAMPLE_HOST.test(host(v)), "<your paging webhook https:// URL>"],
+    ];
+    const out: { key: string; value: string; fix: string }[] = [];
+    for (const [key, isPlaceholder, hint] of checks) {
+        const v = get(key);
+        if (v && isPlaceholder(v)) out.push({ key: `${NAMESPACE}:${key}`, value: v, fix: `pulumi config set ${NAMESPACE}:${key} '${hint}' --stack ${stack}` });
+    }
+    return out;
+}
+
+/** The smallest storage ceiling RDS accepts for an allocated size: 110 %, rounded up to a whole GiB. */
+export function minMaxAllocatedStorageGb(allocatedGb: number): number {
+    return Math.ceil((allocatedGb * 110) / 100);
+}
+
+/** The app's keep-alive timeout is this much above the ALB idle timeout. */
+export const KEEP_ALIVE_MARGIN_SECONDS = 5;
+/** The app's HTTP keep-alive (s) for an ALB idle timeout: strictly above it, so the ALB closes first. */
+export function appKeepAliveSeconds(albIdleTimeoutSeconds: number): number {
+    return albIdleTimeoutSeconds + KEEP_ALIVE_MARGIN_SECONDS;
+}
 
 /** Stack names usable in AWS resource names: lowercase letters, digits, single hyphens. */
 const STACK_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -209,6 +257,11 @@ export type AppConfig = { [K in ConfigKey]: ValueOf<K> extends boolean ? boolean
     name: string;
     /** Keys the stack sets as `secure:` (encrypted) values. */
     secretKeys: string[];
+    /**
+     * One line per placeholder value (example domain, zone, e-mail, ...). Only ever non-empty
+     * under mocks (the offline plan prints them); a real preview/up refuses placeholders.
+     */
+    warnings: string[];
 };
 
 /** Thrown for every invalid config value; the message names the key and the allowed values. */
@@ -310,7 +363,7 @@ export class ConfigErrors extends ConfigError {
  * unknown `paved:` keys (with the closest known key), bad values, cross-key and prod rules.
  * `source` is the Pulumi config by default; a plain getter (key → raw value) is also accepted.
  */
-export function loadConfig(source: ConfigSource | ((key: string) => string | undefined) = pulumiConfigSource(), region?: string, stack: string = pulumi.getStack()): AppConfig {
+export function loadConfig(source: ConfigSource | ((key: string) => string | undefined) = pulumiConfigSource(), region?: string, stack: string = pulumi.getStack(), runtime: RuntimeOptions = currentRuntimeOptions()): AppConfig {
     const src: ConfigSource = typeof source === "function" ? { get: source, keys: () => [] } : source;
     const problems: string[] = [];
     const fail = (msg: string) => { problems.push(msg); };
@@ -376,8 +429,17 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
         () => `Invalid config ${kv("minCapacity")}: must be <= ${fq("maxCapacity")} (${c.maxCapacity}).`);
     rule(["desiredCount", "minCapacity", "maxCapacity"], c.minCapacity <= c.maxCapacity && (c.desiredCount < c.minCapacity || c.desiredCount > c.maxCapacity),
         () => `Invalid config ${kv("desiredCount")}: must be between ${fq("minCapacity")} (${c.minCapacity}) and ${fq("maxCapacity")} (${c.maxCapacity}).`);
-    rule(["dbAllocatedStorageGb", "dbMaxAllocatedStorageGb"], c.dbMaxAllocatedStorageGb < c.dbAllocatedStorageGb,
-        () => `Invalid config ${kv("dbMaxAllocatedStorageGb")}: must be >= ${fq("dbAllocatedStorageGb")} (${c.dbAllocatedStorageGb}).`);
+    // RDS refuses MaxAllocatedStorage below 110 % of AllocatedStorage (equal values included).
+    const minMax = minMaxAllocatedStorageGb(c.dbAllocatedStorageGb);
+    rule(["dbAllocatedStorageGb", "dbMaxAllocatedStorageGb"], c.dbMaxAllocatedStorageGb < minMax,
+        () => `Invalid config ${kv("dbMaxAllocatedStorageGb")}: RDS storage autoscaling needs it at least 10 % above ${fq("dbAllocatedStorageGb")} (${c.dbAllocatedStorageGb}), i.e. >= ${minMax}. Raise ${fq("dbMaxAllocatedStorageGb")} or lower ${fq("dbAllocatedStorageGb")}.`);
+    const classProblem = checkRdsInstanceClass(c.dbInstanceClass, c.dbEngineVersion);
+    rule(["dbInstanceClass", "dbEngineVersion"], classProblem !== undefined,
+        () => `Invalid config ${fq("dbInstanceClass")}=${JSON.stringify(c.dbInstanceClass)} with ${kv("dbEngineVersion")}: ${classProblem}. Fix it with \`pulumi config set ${fq("dbInstanceClass")} <class>\` or in Pulumi.${stack}.yaml.`);
+    rule(["dbAppUsername", "dbMasterUsername"], c.dbAppUsername === c.dbMasterUsername,
+        () => `Invalid config ${kv("dbAppUsername")}: must differ from ${fq("dbMasterUsername")}; the app never connects as the master user.`);
+    rule(["dbFreeStorageAlarmGb", "dbAllocatedStorageGb"], c.dbFreeStorageAlarmGb >= c.dbAllocatedStorageGb,
+        () => `Invalid config ${kv("dbFreeStorageAlarmGb")}: must be below ${fq("dbAllocatedStorageGb")} (${c.dbAllocatedStorageGb}), or the alarm fires as soon as the database exists.`);
     if (isProd) {
         const prodRule = (k: ConfigKey, broken: boolean, why: string) => rule([k], broken, () => `Invalid config ${kv(k)}: ${why}`);
         prodRule("dbMultiAz", !c.dbMultiAz, `must be true when ${fq("environment")}=prod.`);
@@ -387,6 +449,9 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
         prodRule("albDeletionProtection", !c.albDeletionProtection, `must be true when ${fq("environment")}=prod.`);
         prodRule("natMode", c.natMode !== "gateway", `prod keeps managed NAT gateways (a NAT instance is a single point of failure for egress; ${fq("environment")}=prod); allowed: gateway.`);
         prodRule("minCapacity", c.minCapacity < 2, `prod needs at least 2 tasks, one per AZ (${fq("environment")}=prod).`);
+        // Without a subscriber the alarm topic publishes into the void: nobody hears about an outage.
+        rule(["alarmEmail", "alarmHttpsEndpoint"], c.alarmEmail === "" && c.alarmHttpsEndpoint === "",
+            () => `No alarm subscriber for stack "${stack}": prod needs ${fq("alarmEmail")} or ${fq("alarmHttpsEndpoint")}, or its alarms notify no one. Set one: \`pulumi config set ${fq("alarmEmail")} oncall@yourcompany.com --stack ${stack}\` (confirm the e-mail AWS sends).`);
     }
     const ec2Keys: ConfigKey[] = ["compute", "ec2InstanceType", "imagePlatform", "taskCpu", "taskMemoryMib", "minCapacity", "maxCapacity", "ec2MinInstances", "ec2MaxInstances", "ec2EniTrunking", "ec2TerminationProtection"];
     if (c.compute === "ec2" && !ec2Keys.some((k) => invalid.has(k))) {
@@ -412,8 +477,16 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
             fail(`No certificate source for stack "${stack}": set ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId (ACM certificate validated in Route 53) or ${NAMESPACE}:certificateArn (an existing ACM certificate). The HTTPS listener cannot be built without one.`);
         }
     }
+    // Placeholders (the stack files' example domain, zone and e-mail): the offline plan accepts them
+    // with a warning per key; a real preview/up would build everything and then fail late (the
+    // certificate never validates, alarms reach nobody), so it refuses them up front.
+    const placeholders = placeholderKeys((k) => (typeof out[k] === "string" && !invalid.has(k) ? out[k] : undefined), stack);
+    if (placeholders.length && isRealRun(runtime)) {
+        fail(`Placeholder config in stack "${stack}": ${placeholders.map((p) => `${p.key}=${p.value}`).join(", ")} ${placeholders.length === 1 ? "is an example value" : "are example values"} from the shipped stack file; a real deployment would fail late (certificate validation, alarms nobody receives). Set your own:\n${placeholders.map((p) => `  ${p.fix}`).join("\n")}`);
+    }
     if (problems.length > 0) throw new ConfigErrors(problems);
-    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}`, secretKeys };
+    const warnings = placeholders.map((p) => `warning: ${p.key}=${p.value} is a placeholder; a real pulumi preview/up refuses it. Set yours: ${p.fix}`);
+    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}`, secretKeys, warnings };
 }
 
 /** The sizing inputs of compute=ec2 (infra/ec2-sizing.ts) from the validated config. */

@@ -9,6 +9,7 @@ export const PLATFORM_VARS = [
     "DB_HOST",
     "DB_PORT",
     "DB_NAME",
+    "DB_AUTH",
     "DB_SSL",
     "S3_BUCKET",
     "AWS_REGION",

@@ -9,6 +9,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { permissionsBoundary } from "./boundary";
+import * as random from "@pulumi/random";
+import { rdsTimeouts } from "./timeouts";
+
+/**
+ * Force-new fields of resources with a fixed physical name, frozen: AWS replaces the resource
+ * when one changes, Pulumi creates the replacement first, and the fixed name makes that create
+ * fail with AlreadyExists. Never edit these for an existing stack (docs/production-truth.md).
+ */
+export const FROZEN = {
+    /** DB parameter group description (force-new; the name is fixed per engine major version). */
+    parameterGroupDescription: (prefix: string) => `${prefix}: TLS-only connections and useful logging`,
+};
 
 export const DB_PORT = 5432;
 /** PostgreSQL logs exported to CloudWatch. */
@@ -67,6 +79,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly masterSecretArn: pulumi.Output<string>;
     public readonly address: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
+    /** The instance's DbiResourceId (`db-…`), the resource part of an `rds-db:connect` ARN. */
+    public readonly resourceId: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Database", name, {}, opts);
@@ -84,7 +98,8 @@ export class Database extends pulumi.ComponentResource {
         const parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, {
             name: `${args.name}-postgres${args.engineVersion}`,
             family: `postgres${args.engineVersion}`,
-            description: `${args.name}: TLS-only connections and useful logging`,
+            // Frozen (see FROZEN): changing it would replace a group whose name is fixed.
+            description: FROZEN.parameterGroupDescription(args.name),
             parameters: [
                 { name: "rds.force_ssl", value: "1" },
                 { name: "log_min_duration_statement", value: "1000" },
@@ -108,6 +123,11 @@ export class Database extends pulumi.ComponentResource {
             policyArn: aws.getPartitionOutput({}, p).partition.apply((part) => `arn:${part}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`),
         }, p);
 
+        // Created once with the stack and kept in state: the final snapshot's name is unique per
+        // stack lifetime, so destroying and re-creating a stack never collides with the previous
+        // lifetime's snapshot (DBSnapshotAlreadyExists), and a second plan shows no change.
+        const snapshotSuffix = new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: 4 }, p);
+
         this.instance = new aws.rds.Instance(`${name}-postgres`, {
             identifier: args.identifier,
             engine: "postgres",
@@ -116,6 +136,9 @@ export class Database extends pulumi.ComponentResource {
             dbName: args.dbName,
             username: args.masterUsername,
             manageMasterUserPassword: true,
+            // The app logs in with short-lived IAM tokens as its own role, never with the master
+            // secret RDS rotates every 7 days (docs/production-truth.md).
+            iamDatabaseAuthenticationEnabled: true,
             masterUserSecretKmsKeyId: args.secretKey.arn,
             port: DB_PORT,
             storageType: "gp3",
@@ -136,8 +159,7 @@ export class Database extends pulumi.ComponentResource {
             deleteAutomatedBackups: false,
             deletionProtection: args.deletionProtection,
             skipFinalSnapshot: args.skipFinalSnapshot,
-            // Final snapshot name is fixed per stack; delete an old one before re-creating the stack.
-            finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : `${args.identifier}-final`,
+            finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : pulumi.interpolate`${args.identifier}-final-${snapshotSuffix.hex}`,
             autoMinorVersionUpgrade: true,
             allowMajorVersionUpgrade: false,
             applyImmediately: false,
@@ -148,7 +170,11 @@ export class Database extends pulumi.ComponentResource {
             monitoringRoleArn: monitoringRole.arn,
             enabledCloudwatchLogsExports: DB_LOG_EXPORTS,
             tags: args.tags,
-        }, { parent: this, protect: args.protect, dependsOn: [...args.logGroups, monitoringAttachment] });
+        }, {
+            parent: this, protect: args.protect, dependsOn: [...args.logGroups, monitoringAttachment],
+            // Multi-AZ builds/modifies two instances; the final snapshot grows with storage (infra/timeouts.ts).
+            customTimeouts: rdsTimeouts({ multiAz: args.multiAz, maxAllocatedStorageGb: args.maxAllocatedStorageGb }),
+        });
 
         // The secret is created by RDS; its ARN (with Secrets Manager's random suffix) comes from state, never typed by hand.
         this.masterSecretArn = this.instance.masterUserSecrets.apply((s) => {
@@ -158,6 +184,7 @@ export class Database extends pulumi.ComponentResource {
         });
         this.address = this.instance.address;
         this.port = this.instance.port;
+        this.resourceId = this.instance.resourceId;
         this.registerOutputs({ endpoint: this.instance.endpoint, masterSecretArn: this.masterSecretArn });
     }
 }

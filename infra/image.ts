@@ -8,6 +8,14 @@
  * gives an unchanged task definition, so `pulumi up` does not redeploy the service,
  * and a tag can never silently point at different bits.
  *
+ * Re-deploy and revert: before building, the program asks ECR whether the repository already
+ * holds the content tag (see existingImageDigest). If it does — a revert to an earlier commit,
+ * the same commit deployed from a second checkout, or an `up` retried after its push succeeded —
+ * that image's digest is reused and nothing is built or pushed: the IMMUTABLE repository refuses
+ * any push to an existing tag (ImageTagAlreadyExistsException), even of identical bits. Only new
+ * content builds. The look-up needs `ecr:DescribeRepositories` and `ecr:ListImages` (read-only;
+ * see docs/production-truth.md for the preview role's statement).
+ *
  * Build on preview: on by default (`paved:buildOnPreview`), so a CI `pulumi preview`
  * on a pull request fails when the image does not build — the broken-image-found-
  * in-production failure mode of our users. Set it to false only for previews on
@@ -74,6 +82,20 @@ export function imageBuildSettings(platform: string, buildArgs: Record<string, s
     return { platform, args: buildArgs, dockerfile };
 }
 
+/**
+ * The digest the registry already holds under `tag` in `repositoryName`, or undefined when the
+ * repository does not exist yet (the first preview of a new stack: DescribeImages/ListImages
+ * would fail with RepositoryNotFoundException) or has no such tag. Read-only: it lists the
+ * registry's repository names (ecr:DescribeRepositories), then that repository's image ids
+ * (ecr:ListImages). Runs on preview too, so a preview shows exactly what `up` will do.
+ */
+export function existingImageDigest(repositoryName: string, tag: string, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string | undefined> {
+    return aws.ecr.getRepositoriesOutput({}, opts).names.apply((names): pulumi.Output<string | undefined> => {
+        if (!names.includes(repositoryName)) return pulumi.output(undefined);
+        return aws.ecr.getImagesOutput({ repositoryName }, opts).imageIds.apply((ids) => ids.find((i) => i.imageTag === tag)?.imageDigest || undefined);
+    });
+}
+
 export interface ImageArgs {
     /** Resource name prefix, e.g. `paved-staging`; also the ECR repository name. */
     name: string;
@@ -101,7 +123,13 @@ export interface ImageArgs {
 
 export class AppImage extends pulumi.ComponentResource {
     public readonly repository: aws.ecr.Repository;
-    public readonly image: docker.Image;
+    /**
+     * The build, when this content is new to the repository; undefined when an image with this
+     * tag is already there and its digest is reused (nothing is built or pushed).
+     */
+    public readonly image: pulumi.Output<docker.Image | undefined>;
+    /** True when the content tag already existed and its digest is reused. */
+    public readonly reused: pulumi.Output<boolean>;
     /** Content tag (also the app's APP_VERSION). */
     public readonly tag: string;
     /** `<repositoryUrl>@sha256:<digest>` — what the task definition runs. */
@@ -141,26 +169,37 @@ export class AppImage extends pulumi.ComponentResource {
         // the context became configurable.
         const settings = context === "." ? imageBuildSettings(args.platform, buildArgs, dockerfile) : { ...imageBuildSettings(args.platform, buildArgs, dockerfile), context };
         this.tag = appContentHash(REPO_ROOT, settings, args.inputs ?? HASHED_PATHS);
-        const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
-        this.image = new docker.Image(`${name}-image`, {
-            imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
-            build: {
-                // Relative to the project directory, where the Pulumi CLI runs the program.
-                // The context is the whole repository, so what reaches the engine is decided by
-                // app/Dockerfile.dockerignore (an allow-list: no node_modules, dist/, .env files or
-                // state): @pulumi/docker v4 prefers `<dockerfile>.dockerignore` over the context's
-                // .dockerignore, for both the tarball it sends and the context digest it diffs on.
-                context,
-                dockerfile,
-                platform: args.platform,
-                builderVersion: "BuilderBuildKit",
-                args: buildArgs,
-            },
-            buildOnPreview: args.buildOnPreview,
-            skipPush: false,
-            registry: { server: this.repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
-        }, p);
-        this.repoDigest = this.image.repoDigest;
-        this.registerOutputs({ repoDigest: this.repoDigest, tag: this.tag });
+        const build = (): docker.Image => {
+            const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
+            return new docker.Image(`${name}-image`, {
+                imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
+                build: {
+                    // Relative to the project directory, where the Pulumi CLI runs the program.
+                    // The context is the whole repository, so what reaches the engine is decided by
+                    // app/Dockerfile.dockerignore (an allow-list: no node_modules, dist/, .env files or
+                    // state): @pulumi/docker v4 prefers `<dockerfile>.dockerignore` over the context's
+                    // .dockerignore, for both the tarball it sends and the context digest it diffs on.
+                    context,
+                    dockerfile,
+                    platform: args.platform,
+                    builderVersion: "BuilderBuildKit",
+                    args: buildArgs,
+                },
+                buildOnPreview: args.buildOnPreview,
+                skipPush: false,
+                registry: { server: this.repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+            }, p);
+        };
+        // Reuse the digest of an image already pushed under this tag; build only new content.
+        const existing = existingImageDigest(args.name, this.tag, p);
+        this.reused = existing.apply((d) => d !== undefined);
+        let built: docker.Image | undefined;
+        this.repoDigest = existing.apply((digest): pulumi.Output<string> => {
+            if (digest !== undefined) return pulumi.interpolate`${this.repository.repositoryUrl}@${digest}`;
+            built = build();
+            return built.repoDigest;
+        });
+        this.image = this.repoDigest.apply(() => built);
+        this.registerOutputs({ repoDigest: this.repoDigest, tag: this.tag, reused: this.reused });
     }
 }

@@ -5,10 +5,10 @@
  * This file is what both `pulumi up` (Pulumi.yaml `main: infra/`) and the offline
  * plan (infra/offline/plan.ts, under Pulumi mocks) run.
  */
-import { ec2SizingInput, loadConfig } from "./config";
+import { appKeepAliveSeconds, ec2SizingInput, loadConfig } from "./config";
 import { baseTags } from "./tags";
 import { Keys } from "./keys";
-import { Logs, Monitoring } from "./observability";
+import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./observability";
 import { Network } from "./network";
 import { AppImage } from "./image";
 import { Database, DB_LOG_EXPORTS } from "./database";
@@ -21,7 +21,7 @@ import { Ec2Capacity } from "./ec2";
 import { ec2Sizing } from "./ec2-sizing";
 import { loadAppContract, withOverrides } from "./app";
 import * as pulumi from "@pulumi/pulumi";
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 import { requirePolicyPack } from "./guard";
 
 // A real preview/up without the policy pack stops here (npm run preview|up -- <stack> carries it).
@@ -92,11 +92,14 @@ const service = new Service("service", {
         DB_PORT: database.port.apply(String),
         DB_NAME: cfg.dbName,
         DB_SSL: "verify-full",
+        // Still the master secret (below) until the db-init container is wired; the instance already
+        // accepts IAM tokens and the task role may connect as paved:dbAppUsername (docs/production-truth.md).
+        DB_AUTH: "password",
         S3_BUCKET: storage.attachments.bucket.bucket,
         AWS_REGION: cfg.region,
         RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
         // Strictly above the ALB idle timeout, so the ALB always closes an idle connection first.
-        KEEP_ALIVE_TIMEOUT_SECONDS: String(cfg.albIdleTimeoutSeconds + 5),
+        KEEP_ALIVE_TIMEOUT_SECONDS: String(appKeepAliveSeconds(cfg.albIdleTimeoutSeconds)),
     },
     secrets: {
         // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
@@ -106,18 +109,22 @@ const service = new Service("service", {
     },
     secretArns: [database.masterSecretArn, secrets.jwtSecret.arn], secretsKey: keys.keys.secrets,
     logGroup: logs.service, bucketArn: storage.attachments.bucket.arn, bucketKey: keys.keys.storage,
+    dbConnectArn: pulumi.all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId, database.resourceId])
+        .apply(([part, account, dbi]) => `arn:${part}:rds-db:${cfg.region}:${account}:dbuser:${dbi}/${cfg.dbAppUsername}`),
     subnetIds: network.privateSubnetIds, securityGroup: network.serviceSecurityGroup, databaseSecurityGroup: network.databaseSecurityGroup,
     s3PrefixListId: network.s3PrefixListId, targetGroup: lb.targetGroup, albArnSuffix: lb.alb.arnSuffix,
     listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
     healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, containerInsights: cfg.containerInsights,
-    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2, tags,
+    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2,
+    // The 5xx-rate and unhealthy-host alarms (fixed names, created by Monitoring below) roll a bad release back.
+    deploymentAlarmNames: DEPLOYMENT_ALARMS.map((n) => alarmName(name, n)), tags,
 });
 const monitoring = new Monitoring("monitoring", {
-    name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail,
+    name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail, alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
     albArnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix,
     clusterName: service.cluster.name, serviceName: service.service.name, dbIdentifier: database.instance.identifier,
-    dbAllocatedStorageGb: cfg.dbAllocatedStorageGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
+    dbFreeStorageAlarmGb: cfg.dbFreeStorageAlarmGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
     latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name,
     extraWidgets: capacity?.dashboardWidgets(), tags,
 });
@@ -130,6 +137,9 @@ export const dashboardUrl = monitoring.dashboardUrl;
 export const logGroupName = logs.service.name;
 export const clusterName = service.cluster.name;
 export const serviceName = service.service.name;
+/** The task definition this update deploys; `npm run verify` checks the service's primary deployment runs it. */
+export const taskDefinitionArn = service.taskDefinition.arn;
+export const awsRegion = cfg.region;
 export const migrateTaskDefinition = service.migrateTaskDefinition?.family;
 export const migrateNetwork = pulumi.all([network.privateSubnetIds, network.serviceSecurityGroup.id]).apply(([subnets, sg]) =>
     `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);

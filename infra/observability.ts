@@ -41,6 +41,11 @@ export class Logs extends pulumi.ComponentResource {
     }
 }
 
+/** Alarms (by short name) that roll an ECS deployment back. */
+export const DEPLOYMENT_ALARMS = ["alb-5xx-rate", "unhealthy-hosts"];
+/** An alarm's fixed name: `<prefix>-<short name>` (so the service can name them before they exist). */
+export const alarmName = (prefix: string, n: string) => `${prefix}-${n}`;
+
 export interface MonitoringArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
     name: string;
@@ -48,8 +53,10 @@ export interface MonitoringArgs {
     region: string;
     /** KMS key for the SNS topic (its policy lets CloudWatch alarms publish). */
     kmsKey: aws.kms.Key;
-    /** Optional e-mail subscribed to alarms; empty for none. */
+    /** E-mail subscribed to alarms; empty for none (prod config requires this or alarmHttpsEndpoint). */
     alarmEmail: string;
+    /** HTTPS endpoint subscribed to alarms (e.g. a paging webhook); empty for none. */
+    alarmHttpsEndpoint: string;
     /** ALB ARN suffix (metrics dimension `LoadBalancer`). */
     albArnSuffix: pulumi.Input<string>;
     /** Target group ARN suffix (metrics dimension `TargetGroup`). */
@@ -60,8 +67,12 @@ export interface MonitoringArgs {
     serviceName: pulumi.Input<string>;
     /** RDS instance identifier. */
     dbIdentifier: pulumi.Input<string>;
-    /** RDS allocated storage (GiB): the free-storage alarm fires below 10 % of it. */
-    dbAllocatedStorageGb: number;
+    /**
+     * Free-storage alarm floor (GiB). Absolute on purpose: storage autoscaling grows the volume,
+     * so a share of the initial size stops meaning anything; GiB left is what tells you how long
+     * you have at your growth rate.
+     */
+    dbFreeStorageAlarmGb: number;
     /** Alarm when DatabaseConnections exceeds this. */
     dbConnectionsThreshold: number;
     /** Alarm when target p99 response time exceeds this (seconds). */
@@ -79,6 +90,12 @@ export interface MonitoringArgs {
 export class Monitoring extends pulumi.ComponentResource {
     public readonly topic: aws.sns.Topic;
     public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+    /**
+     * The alarms the ECS service watches during a deployment (`alarms` with rollback): the 5xx
+     * rate and unhealthy hosts. A release that passes health checks but fails requests is rolled
+     * back by ECS, not only reported.
+     */
+    public readonly deploymentAlarms: aws.cloudwatch.MetricAlarm[] = [];
     public readonly dashboard: aws.cloudwatch.Dashboard;
     public readonly dashboardUrl: pulumi.Output<string>;
 
@@ -89,15 +106,20 @@ export class Monitoring extends pulumi.ComponentResource {
         if (args.alarmEmail) {
             new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, p);
         }
+        if (args.alarmHttpsEndpoint) {
+            new aws.sns.TopicSubscription(`${name}-alarm-https`, { topic: this.topic.arn, protocol: "https", endpoint: args.alarmHttpsEndpoint, endpointAutoConfirms: false }, p);
+        }
         const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
         const alb = { LoadBalancer: args.albArnSuffix };
         const tg = { LoadBalancer: args.albArnSuffix, TargetGroup: args.targetGroupArnSuffix };
         const ecs = { ClusterName: args.clusterName, ServiceName: args.serviceName };
         const rds = { DBInstanceIdentifier: args.dbIdentifier };
         const alarm = (n: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">) => {
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${n}`, {
-                name: `${args.name}-${n}`, treatMissingData: "notBreaching", ...a, ...actions, tags: args.tags,
-            }, p));
+            const created = new aws.cloudwatch.MetricAlarm(`${name}-${n}`, {
+                name: alarmName(args.name, n), treatMissingData: "notBreaching", ...a, ...actions, tags: args.tags,
+            }, p);
+            this.alarms.push(created);
+            if (DEPLOYMENT_ALARMS.includes(n)) this.deploymentAlarms.push(created);
         };
         const simple = (n: string, namespace: string, metricName: string, dimensions: any, statistic: string, comparisonOperator: string, threshold: number, description: string, evaluationPeriods = 3) =>
             alarm(n, { namespace, metricName, dimensions, statistic, comparisonOperator, threshold, period: 60, evaluationPeriods, alarmDescription: description });
@@ -121,7 +143,7 @@ export class Monitoring extends pulumi.ComponentResource {
         simple("ecs-cpu", "AWS/ECS", "CPUUtilization", ecs, "Average", "GreaterThanThreshold", 85, "Service CPU above 85% (autoscaling at max?)", 5);
         simple("ecs-memory", "AWS/ECS", "MemoryUtilization", ecs, "Average", "GreaterThanThreshold", 85, "Service memory above 85%", 5);
         simple("rds-cpu", "AWS/RDS", "CPUUtilization", rds, "Average", "GreaterThanThreshold", 80, "Database CPU above 80%", 5);
-        simple("rds-free-storage", "AWS/RDS", "FreeStorageSpace", rds, "Minimum", "LessThanThreshold", Math.round(args.dbAllocatedStorageGb * 1024 ** 3 * 0.1), "Database free storage below 10% of allocated");
+        simple("rds-free-storage", "AWS/RDS", "FreeStorageSpace", rds, "Minimum", "LessThanThreshold", args.dbFreeStorageAlarmGb * 1024 ** 3, `Database free storage below ${args.dbFreeStorageAlarmGb} GiB (absolute floor; storage autoscaling may already be at its ceiling: compare AllocatedStorage with MaxAllocatedStorage)`);
         simple("rds-freeable-memory", "AWS/RDS", "FreeableMemory", rds, "Minimum", "LessThanThreshold", 128 * 1024 ** 2, "Database freeable memory below 128 MiB", 5);
         simple("rds-connections", "AWS/RDS", "DatabaseConnections", rds, "Maximum", "GreaterThanThreshold", args.dbConnectionsThreshold, `More than ${args.dbConnectionsThreshold} database connections`, 5);
 

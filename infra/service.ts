@@ -17,6 +17,7 @@ import type { PlatformVar, SecretVar } from "./contract.generated";
 import { AppContract, ContainerName, varsBySource } from "./app";
 import { policyJson } from "./tags";
 import { permissionsBoundary } from "./boundary";
+import { ecsDeploymentTimeout } from "./timeouts";
 
 /** Values for every `platform` variable of the (default) contract. */
 export type ContractEnvironment = Record<PlatformVar, pulumi.Input<string>>;
@@ -89,6 +90,11 @@ export interface ServiceArgs {
     bucketArn: pulumi.Input<string>;
     /** KMS key of the attachments bucket. */
     bucketKey: aws.kms.Key;
+    /**
+     * `rds-db:connect` for exactly this database user on exactly this instance:
+     * `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`.
+     */
+    dbConnectArn: pulumi.Input<string>;
     /** Private subnets for the tasks. */
     subnetIds: pulumi.Input<string>[];
     /** The tasks' security group (created empty by the network). */
@@ -134,6 +140,12 @@ export interface ServiceArgs {
      * compatibility. @default undefined (Fargate)
      */
     capacityProvider?: (cluster: aws.ecs.Cluster) => aws.ecs.CapacityProvider;
+    /**
+     * Names of the CloudWatch alarms ECS watches during a deployment; one in ALARM rolls the
+     * deployment back (the 5xx-rate and unhealthy-host alarms: a release that passes /health but
+     * fails requests).
+     */
+    deploymentAlarmNames: string[];
     /** Tags applied to every resource. */
     tags: Record<string, string>;
 }
@@ -196,6 +208,8 @@ export class Service extends pulumi.ComponentResource {
             { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.bucketArn },
             { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
             { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.bucketKey.arn },
+            // RDS IAM database authentication: a token for the app's own role on this instance only.
+            { Sid: "DbConnect", Effect: "Allow", Action: "rds-db:connect", Resource: args.dbConnectArn },
         ];
         if (args.enableEcsExec) {
             // Deliberate relaxation (paved:enableEcsExec): Session Manager channels for `aws ecs execute-command`.
@@ -277,6 +291,9 @@ export class Service extends pulumi.ComponentResource {
         // the runner's 5-minute wait for another task's lock, plus the migration itself), so the
         // ALB health checks of a task still migrating must not get it killed and replaced.
         const healthCheckGracePeriodSeconds = args.healthCheckGraceSeconds + (migrateOnDeploy ? args.migrateGraceSeconds : 0);
+        // `pulumi up` waits for steady state; size that wait from the slowest failing rollout
+        // (circuit-breaker waves + rollback; arithmetic in infra/timeouts.ts), not the 20-min default.
+        const deployMinutes = ecsDeploymentTimeout({ minCapacity: args.minCapacity, maxCapacity: args.maxCapacity, gracePeriodSeconds: healthCheckGracePeriodSeconds, maximumPercent: 200 }).minutes;
 
         this.service = new aws.ecs.Service(`${name}-service`, {
             name: args.name,
@@ -292,6 +309,7 @@ export class Service extends pulumi.ComponentResource {
             loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: port }],
             healthCheckGracePeriodSeconds,
             deploymentCircuitBreaker: { enable: true, rollback: true },
+            alarms: { alarmNames: args.deploymentAlarmNames, enable: true, rollback: true },
             deploymentMinimumHealthyPercent: 100,
             deploymentMaximumPercent: 200,
             waitForSteadyState: true,
@@ -299,7 +317,10 @@ export class Service extends pulumi.ComponentResource {
             enableEcsManagedTags: true,
             propagateTags: "SERVICE",
             tags: args.tags,
-        }, { parent: this, dependsOn: capacityProviders ? [...args.listeners, capacityProviders] : args.listeners, ignoreChanges: ["desiredCount"] });
+        }, {
+            parent: this, dependsOn: capacityProviders ? [...args.listeners, capacityProviders] : args.listeners, ignoreChanges: ["desiredCount"],
+            customTimeouts: { create: `${deployMinutes}m`, update: `${deployMinutes}m`, delete: "20m" },
+        });
 
         const target = new aws.appautoscaling.Target(`${name}-scaling`, {
             serviceNamespace: "ecs",

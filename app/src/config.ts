@@ -36,7 +36,9 @@ const schema = z.object({
   DB_PORT: port(5432),
   DB_NAME: str(),
   DB_USER: str(),
-  DB_PASSWORD: str(),
+  // Required with DB_AUTH=password (checked in withDbAuthRules); unused with DB_AUTH=iam.
+  DB_PASSWORD: optStr(),
+  DB_AUTH: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["password", "iam"], "must be password or iam").default("password")),
   DB_SSL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["verify-full", "disable"], "must be verify-full (AWS) or disable (local only)").default("verify-full")),
   S3_BUCKET: str().pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")),
   S3_ENDPOINT: optStr().pipe(z.url("must be a URL such as http://127.0.0.1:5000").optional()),
@@ -51,8 +53,20 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 /** The subset `npm run migrate` needs: it runs as a one-off task with the same env, or locally with just the DB. */
-export const DB_VARS = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_SSL", "NODE_ENV", "LOG_LEVEL"] as const satisfies readonly EnvVarName[];
-export type DbConfig = Pick<Config, (typeof DB_VARS)[number]>;
+export const DB_VARS = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_AUTH", "DB_SSL", "NODE_ENV", "LOG_LEVEL"] as const satisfies readonly EnvVarName[];
+/** DB_AUTH defaults to password, so callers building a DbConfig by hand may leave it out. */
+export type DbConfig = Omit<Pick<Config, (typeof DB_VARS)[number]>, "DB_AUTH"> & Partial<Pick<Config, "DB_AUTH">>;
+
+/** DB_PASSWORD is required exactly when DB_AUTH=password (reported together with every other problem). */
+function withDbAuthRules<T extends z.ZodType<{ DB_AUTH?: string; DB_PASSWORD?: string }>>(s: T): T {
+  const passwordAuth = (v: { DB_AUTH?: string }) => [undefined, "", "password"].includes(v?.DB_AUTH);
+  return s.refine((v) => !passwordAuth(v) || (typeof v?.DB_PASSWORD === "string" && v.DB_PASSWORD.trim() !== ""), {
+    path: ["DB_PASSWORD"],
+    message: "is missing (required with DB_AUTH=password)",
+    // Also when other variables are wrong, so one message lists every problem.
+    when: () => true,
+  }) as unknown as T;
+}
 
 export class ConfigError extends Error {
   constructor(
@@ -95,12 +109,12 @@ function fail(names: EnvVarName[], list: string): never {
 const ALL = Object.keys(ENV_CONTRACT) as EnvVarName[];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parse(schema, env, ALL);
+  return parse(withDbAuthRules(schema), env, ALL);
 }
 
 export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
   const sub = schema.pick(Object.fromEntries(DB_VARS.map((k) => [k, true])) as { [K in (typeof DB_VARS)[number]]: true });
-  return parse(sub, env, DB_VARS);
+  return parse(withDbAuthRules(sub), env, DB_VARS);
 }
 
 /** Single-line fatal report: one CloudWatch event, no values. */

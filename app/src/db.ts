@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { DbConfig } from "./config";
 import { pgSslOptions } from "./tls";
 import { describeDbError } from "./db-errors";
+import { poolPassword } from "./db-auth";
 
 /** Bounds that keep a dead or hanging database from hanging the app. */
 export const DB_TIMEOUTS = {
@@ -20,7 +21,8 @@ export function poolConfig(cfg: DbConfig, overrides: Partial<PoolConfig> = {}): 
     port: cfg.DB_PORT,
     database: cfg.DB_NAME,
     user: cfg.DB_USER,
-    password: cfg.DB_PASSWORD,
+    // DB_AUTH=iam: a function minting a fresh RDS IAM token for every new connection (db-auth.ts).
+    password: poolPassword(cfg),
     ssl: pgSslOptions(cfg.DB_SSL),
     max: 10,
     idleTimeoutMillis: 30_000,

@@ -232,6 +232,8 @@ async function plan(o: ParsedOptions): Promise<number> {
         return mandatory > 0 ? 1 : 0;
     }
     console.log(`Offline plan for stack "${stack}" (Pulumi mocks; nothing is deployed)\n`);
+    for (const w of result.warnings) console.log(w);
+    if (result.warnings.length) console.log("");
     console.log(renderTree(resources));
     console.log("");
     console.log(renderTotals(result));

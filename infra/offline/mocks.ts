@@ -18,8 +18,15 @@ const ALB_ZONE: Record<string, string> = { "us-east-1": "Z35SXDOTRQ7X7K", "us-ea
 /** Regional ELB log-delivery accounts (a few; others get the us-east-1 one). */
 const ELB_ACCOUNT: Record<string, string> = { "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-2": "797873946194", "eu-west-1": "156460612806", "eu-central-1": "054676820928" };
 
+/** What the mocked ECR registry holds: repository name → image tag → digest (`sha256:…`). */
+export type MockRegistry = Record<string, Record<string, string>>;
+
 export class PlanMocks implements pulumi.runtime.Mocks {
-    constructor(private readonly region: string, private readonly stack: string, private readonly account = MOCK_ACCOUNT_ID) {}
+    /**
+     * `registry` is the ECR state the image look-up sees. The default is an empty registry: the
+     * first preview of a new stack, where the repository does not exist yet.
+     */
+    constructor(private readonly region: string, private readonly stack: string, private readonly account = MOCK_ACCOUNT_ID, private readonly registry: MockRegistry = {}) {}
 
     /** Deterministic hex of `len` characters for a (type, name, salt). */
     hex(type: string, name: string, len: number, salt = ""): string {
@@ -71,6 +78,14 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 // AWS's public parameters (e.g. the ECS-optimized AMI id) are plain String parameters.
                 const value = /\/image_id$|^\/aws\/service\/ami-amazon-linux-latest\//.test(args.inputs.name) ? `ami-${this.hex("ssm", args.inputs.name, 17)}` : `mock-${this.hex("ssm", args.inputs.name, 12)}`;
                 return { id: args.inputs.name, name: args.inputs.name, arn: `arn:aws:ssm:${r}::parameter${args.inputs.name}`, type: "String", value, insecureValue: value, version: 1, withDecryption: true };
+            }
+            case "aws:ecr/getRepositories:getRepositories":
+                return { id: r, region: r, names: Object.keys(this.registry).sort() };
+            case "aws:ecr/getImages:getImages": {
+                const repo = this.registry[args.inputs.repositoryName];
+                // Like ECR: ListImages on a repository that does not exist fails.
+                if (!repo) throw new Error(`RepositoryNotFoundException: The repository with name '${args.inputs.repositoryName}' does not exist in the registry with id '${this.account}'`);
+                return { id: args.inputs.repositoryName, region: r, registryId: this.account, repositoryName: args.inputs.repositoryName, imageIds: Object.entries(repo).map(([imageTag, imageDigest]) => ({ imageTag, imageDigest })) };
             }
             default:
                 throw new Error(`offline plan: no mock for the provider function ${args.token}; add one to infra/offline/mocks.ts`);
@@ -204,6 +219,12 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             case "aws:secretsmanager/secretVersion:SecretVersion": {
                 const versionId = this.uuid(type, name);
                 id = `${i.secretId}|${versionId}`; Object.assign(s, { versionId, arn: i.secretId, versionStages: ["AWSCURRENT"] }); break;
+            }
+            case "random:index/randomId:RandomId": {
+                const hex = this.hex(type, name, (i.byteLength ?? 8) * 2, "id");
+                id = Buffer.from(hex, "hex").toString("base64url");
+                Object.assign(s, { hex, b64Url: id, b64Std: Buffer.from(hex, "hex").toString("base64"), dec: BigInt("0x" + hex).toString() });
+                break;
             }
             case "random:index/randomPassword:RandomPassword":
                 id = "none"; Object.assign(s, { result: this.alnum(type, name, i.length ?? 32, "pw"), bcryptHash: `$2a$10$${this.alnum(type, name, 53, "bcrypt")}` }); break;

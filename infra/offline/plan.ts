@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { PlanMocks } from "./mocks";
-import { offlinePlaceholder } from "../config";
+import { PlanMocks, MOCK_ACCOUNT_ID, type MockRegistry } from "./mocks";
+import { loadConfig, NAMESPACE, offlinePlaceholder } from "../config";
 import type { ResourceRecord } from "../../policy/evaluator";
 import { resolveProject, type ProjectSpec } from "../../policy/cli/projects";
 
@@ -38,6 +38,8 @@ export interface PlanOptions {
     stackDir?: string;
     /** Which Pulumi project (policy/cli/projects.ts): "paved" (default) or "bootstrap". */
     project?: string;
+    /** What the mocked ECR registry already holds (default: nothing, as for a new stack). */
+    registry?: MockRegistry;
 }
 
 /** The program file `pulumi up` runs for a project: its Pulumi.yaml `main` (a folder means its index.ts). */
@@ -62,6 +64,8 @@ export interface ExportResource {
     retainOnDelete?: boolean;
     dependencies: string[];
     propertyDependencies?: Record<string, string[]>;
+    /** The resource's customTimeouts option, when set (as `pulumi stack export` records it). */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 /** `pulumi stack export` version 3. */
@@ -84,6 +88,8 @@ export interface PlanResult {
     durationMs: number;
     /** Config keys set as `secure:` values (their placeholders are marked secret in exportDoc). */
     secretKeys: string[];
+    /** Config warnings, one line per placeholder key (a real preview/up refuses those values). */
+    warnings: string[];
 }
 
 /** Stacks with a Pulumi.<stack>.yaml next to Pulumi.yaml. */
@@ -190,6 +196,7 @@ interface Captured {
     outputs: Record<string, any>;
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 let running = false;
@@ -212,7 +219,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
         const secretKeys = fileSecrets.filter((k) => !(k in (opts.config ?? {})));
         const region = config["aws:region"] ?? "us-east-1";
         pulumi.runtime.setAllConfig(config, secretKeys);
-        await pulumi.runtime.setMocks(new PlanMocks(region, stack), project, stack, opts.preview ?? false);
+        await pulumi.runtime.setMocks(new PlanMocks(region, stack, MOCK_ACCOUNT_ID, opts.registry), project, stack, opts.preview ?? false);
 
         // Capture what the engine would record: parent, dependencies, provider, protect.
         const captured: Captured[] = [];
@@ -234,6 +241,10 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
                         outputs: unwrap(rpc.deserializeProperties(resp.getObject())),
                         dependencies: req.getDependenciesList(), propertyDependencies: propDeps,
                     };
+                    const ct = req.getCustomtimeouts();
+                    if (ct && (ct.getCreate() || ct.getUpdate() || ct.getDelete())) {
+                        c.customTimeouts = Object.fromEntries([["create", ct.getCreate()], ["update", ct.getUpdate()], ["delete", ct.getDelete()]].filter(([, v]) => v));
+                    }
                     captured.push(c);
                     byUrn.set(c.urn, c);
                 }
@@ -281,7 +292,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             const version = pkgVersion(pkg);
             const urn = `urn:pulumi:${stack}::${project}::pulumi:providers:${pkg}::default_${version.replace(/\./g, "_")}`;
             if (!providers.has(urn)) {
-                const id = new PlanMocks(region, stack).hex("provider", pkg, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+                const id = new PlanMocks(region, stack, MOCK_ACCOUNT_ID, opts.registry).hex("provider", pkg, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
                 const inputs: Record<string, any> = pkg === "aws" ? { region, skipCredentialsValidation: "false", version } : { version };
                 providers.set(urn, { urn, custom: true, id, type: `pulumi:providers:${pkg}`, inputs, outputs: { ...inputs }, dependencies: [] });
             }
@@ -298,6 +309,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             }
             if (c.protect) r.protect = true;
             if (c.retainOnDelete) r.retainOnDelete = true;
+            if (c.customTimeouts) r.customTimeouts = c.customTimeouts;
             if (Object.keys(c.propertyDependencies).length) r.propertyDependencies = c.propertyDependencies;
             return r;
         });
@@ -318,7 +330,9 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             provider: r.provider, inputs: r.inputs, outputs: r.outputs, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies,
         }));
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-        return { stack, exportDoc, resources: records, outputs, durationMs, secretKeys };
+        // The program accepted the config (under mocks); the same loader names its placeholders.
+        const warnings = spec.pulumiName === NAMESPACE ? loadConfig((k) => config[`${NAMESPACE}:${k}`], region, stack, { monitorAddr: "mock" }).warnings : [];
+        return { stack, exportDoc, resources: records, outputs, durationMs, secretKeys, warnings };
     } finally {
         running = false;
     }

@@ -257,7 +257,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
     return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (case-sensitive). */
+export function editDistance(a: string, b: string): number {
     const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
         let diag = prev[0];

@@ -138,7 +138,7 @@ function wrap(command: PulumiCommand, o: ParsedOptions, env: NodeJS.ProcessEnv, 
 /** The post-deploy verification of issue "one verify command after updates": `npm run verify -- <stack>`. */
 function verifyStack(stack: string, env: NodeJS.ProcessEnv, run: Runner, scripts: Record<string, string>): number {
     if (!scripts.verify) {
-        // VERIFY CALL SITE: wired as soon as the `verify` npm script exists.
+        // A checkout of the pack used without paved's program (no verify script): say so, loudly.
         process.stderr.write(`npm run up: updated, but this checkout has no \`npm run verify\` script, so the rollout was not verified.\n`);
         return 0;
     }
@@ -148,7 +148,11 @@ function verifyStack(stack: string, env: NodeJS.ProcessEnv, run: Runner, scripts
         process.stderr.write(`cannot run npm run verify (${res.error.message}).\n`);
         return 1;
     }
-    return res.status ?? 1;
+    if (res.status !== 0) {
+        process.stderr.write(`pulumi up finished, but the release is not live (npm run verify -- ${stack} failed above).\n`);
+        return res.status ?? 1;
+    }
+    return 0;
 }
 
 if (require.main === module) {

@@ -1,5 +1,5 @@
 // The app's image, built by the local Docker engine from app/Dockerfile and run the way ECS runs
-// it: non-root, read-only root filesystem with a tmpfs /tmp, env from the configuration contract,
+// it: non-root, read-only root filesystem with a fresh volume on /tmp, env from the configuration contract,
 // against a real PostgreSQL, migrations in a one-off container first. Run with
 // `npm run test:container` (it is excluded from `npm test`: it needs root or a Docker engine and
 // takes minutes on a cold machine).
@@ -35,8 +35,9 @@ import { BridgePostgres, startBridgePostgres } from "./container/postgres";
 const IN_CI = process.env.CI === "true";
 const IMAGE = "paved-app:container-test";
 const MIGRATIONS_DIR = path.join(REPO_ROOT, "app", "migrations");
-// As the ECS task definition runs it: read-only root, writable /tmp, no Linux capabilities.
-const HARDENING = ["--read-only", "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
+// As the ECS task definition runs it: read-only root, no Linux capabilities, and /tmp on a task
+// volume (see tmpVolume: not a tmpfs, which is world-writable whatever the image says).
+const HARDENING = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
 
 describe("app container image (app/Dockerfile)", function () {
   this.timeout(40 * 60 * 1000);
@@ -65,6 +66,23 @@ describe("app container image (app/Dockerfile)", function () {
     containers.push(id);
     return id;
   }
+
+  /**
+   * /tmp the way Fargate provides it: a fresh, empty task volume. ECS gives a bind-mount volume the
+   * image's owner and mode only when the image declares the path as a VOLUME, otherwise it is an
+   * empty root-owned 0755 directory. Docker's closest equivalent is a fresh named volume: Docker
+   * copies the image's directory (and its mode) into it; `volume-nocopy` gives the empty root-owned
+   * directory ECS gives an undeclared path.
+   */
+  async function tmpVolume(image: string): Promise<string[]> {
+    const volumes = JSON.parse((await docker(["image", "inspect", "-f", "{{json .Config.Volumes}}", image])).stdout.trim() || "null") ?? {};
+    const name = `${tag}-tmp-${++volumeCount}`;
+    await docker(["volume", "create", name]);
+    createdVolumes.push(name);
+    return ["--mount", `type=volume,src=${name},dst=/tmp${"/tmp" in volumes ? "" : ",volume-nocopy"}`];
+  }
+  let volumeCount = 0;
+  const createdVolumes: string[] = [];
 
   async function logsOf(id: string): Promise<string> {
     const r = await run("docker", ["logs", id]);
@@ -123,6 +141,8 @@ describe("app container image (app/Dockerfile)", function () {
   after(async function () {
     this.timeout(120_000);
     for (const id of containers) await run("docker", ["rm", "-f", id]);
+    for (const v of createdVolumes) await run("docker", ["volume", "rm", "-f", v]);
+    await run("docker", ["image", "rm", "-f", `${IMAGE}-no-tmp-volume`]);
     if (pg) await pg.stop();
     if (startedEngine) await stopEngine(engineState);
     fs.rmSync(workDir, { recursive: true, force: true });
@@ -152,8 +172,8 @@ describe("app container image (app/Dockerfile)", function () {
   });
 
   it("runs migrations in a one-off container (and a second run finds nothing to do)", async () => {
-    const migrate = () =>
-      run("docker", ["run", "--rm", ...HARDENING, "--env-file", envFile, "--name", `${tag}-migrate`, IMAGE, "node", "dist/migrate.js"], {
+    const migrate = async () =>
+      run("docker", ["run", "--rm", ...HARDENING, ...(await tmpVolume(IMAGE)), "--env-file", envFile, "--name", `${tag}-migrate`, IMAGE, "node", "dist/migrate.js"], {
         timeoutMs: 120_000,
       });
     const first = await migrate();
@@ -166,10 +186,11 @@ describe("app container image (app/Dockerfile)", function () {
     assert.equal((await pg!.query("SELECT name FROM pgmigrations")).length, files.length, "a second run re-applied migrations");
   });
 
-  it("serves /health 200 with the database healthy, read-only with a tmpfs /tmp", async () => {
+  it("serves /health 200 with the database healthy, read-only with a volume on /tmp", async () => {
     appContainer = await dockerRun([
       "-d", "--name", `${tag}-app`,
       ...HARDENING,
+      ...(await tmpVolume(IMAGE)),
       "--env-file", envFile,
       "-p", "127.0.0.1::3000",
       // Exercise the image's own HEALTHCHECK command, just more often than its production interval.
@@ -236,6 +257,39 @@ describe("app container image (app/Dockerfile)", function () {
     assert.equal(ok.code, 0, ok.stderr);
     // And the app still answers after those attempts.
     assert.equal((await fetch(`${baseUrl}/health`)).status, 200);
+  });
+
+  it("declares /tmp a VOLUME (mode 1777): uid 1000 writes a fresh /tmp volume while / stays read-only; without the VOLUME line it cannot", async () => {
+    const volumes = JSON.parse((await docker(["image", "inspect", "-f", "{{json .Config.Volumes}}", IMAGE])).stdout.trim());
+    assert.ok(volumes && "/tmp" in volumes, `the image must declare VOLUME /tmp (got ${JSON.stringify(volumes)})`);
+    const probe = ["node", "-e", [
+      "const fs=require('fs');",
+      "const st=fs.statSync('/tmp');",
+      "let tmp='ok',root='ok';",
+      "try{fs.writeFileSync('/tmp/probe','x')}catch(e){tmp=e.code}",
+      "try{fs.writeFileSync('/probe','x')}catch(e){root=e.code}",
+      "console.log(JSON.stringify({mode:(st.mode&0o7777).toString(8),uid:st.uid,tmp,root,me:process.getuid()}))",
+    ].join("")];
+    const runProbe = async (image: string) => {
+      const r = await run("docker", ["run", "--rm", ...HARDENING, "--user", "1000:1000", ...(await tmpVolume(image)), image, ...probe]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!);
+    };
+    const good = await runProbe(IMAGE);
+    assert.deepEqual(good, { mode: "1777", uid: 0, tmp: "ok", root: "EROFS", me: 1000 });
+
+    // Negative control: the same Dockerfile without its VOLUME line.
+    const original = fs.readFileSync(path.join(REPO_ROOT, "app", "Dockerfile"), "utf8");
+    const withoutVolume = original.split("\n").filter((l) => !/^VOLUME\s+\/tmp\s*$/.test(l)).join("\n");
+    assert.equal(original.split("\n").length - withoutVolume.split("\n").length, 1, "exactly one `VOLUME /tmp` line");
+    await buildImage({
+      root: REPO_ROOT, dockerfile: "app/Dockerfile.no-tmp-volume", tag: `${IMAGE}-no-tmp-volume`, workDir,
+      network: process.env.PAVED_BUILD_NETWORK || undefined,
+      buildArgs: { BASE_IMAGE: process.env.PAVED_BASE_IMAGE || (await ensureBaseImage()), BUILD_CA_PEM: localBuildCaPem() },
+      extraFiles: { "app/Dockerfile.no-tmp-volume": withoutVolume },
+    });
+    const bad = await runProbe(`${IMAGE}-no-tmp-volume`);
+    assert.deepEqual(bad, { mode: "755", uid: 0, tmp: "EACCES", root: "EROFS", me: 1000 });
   });
 
   it("exits 0 within 10 s on SIGTERM (docker stop -t 30)", async () => {

@@ -47,7 +47,7 @@ describe("infra/config: operator errors", () => {
 
     it("cross-key messages name every key involved", () => {
         assert.match(problems(() => load({ dbAllocatedStorageGb: "200", dbMaxAllocatedStorageGb: "100" }))[0],
-            /paved:dbMaxAllocatedStorageGb=100: must be >= paved:dbAllocatedStorageGb \(200\)/);
+            /paved:dbMaxAllocatedStorageGb=100: RDS storage autoscaling needs it at least 10 % above paved:dbAllocatedStorageGb \(200\), i.e. >= 220/);
         assert.match(problems(() => load({ taskCpu: "256", taskMemoryMib: "4096" }))[0], /paved:taskMemoryMib=4096: with paved:taskCpu=256/);
         assert.match(problems(() => load({ desiredCount: "9" }))[0], /paved:desiredCount=9: must be between paved:minCapacity \(2\) and paved:maxCapacity \(4\)/);
     });

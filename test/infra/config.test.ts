@@ -52,7 +52,7 @@ describe("infra/config", () => {
     });
 
     it("refuses prod without Multi-AZ, deletion protection or with a skipped final snapshot", () => {
-        const prod = { environment: "prod", dbMultiAz: "true", dbDeletionProtection: "true", albDeletionProtection: "true" };
+        const prod = { environment: "prod", dbMultiAz: "true", dbDeletionProtection: "true", albDeletionProtection: "true", alarmEmail: "oncall@example.com" };
         assert.strictEqual(load(prod, "prod").isProd, true);
         assert.throws(() => load({ ...prod, dbMultiAz: "false" }, "prod"), /paved:dbMultiAz=false: must be true when paved:environment=prod/);
         assert.throws(() => load({ ...prod, dbDeletionProtection: "false" }, "prod"), /paved:dbDeletionProtection/);

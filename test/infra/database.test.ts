@@ -8,7 +8,7 @@ describe("infra/database", () => {
         assert.strictEqual(db.inputs.multiAz, true);
         assert.strictEqual(db.inputs.deletionProtection, true);
         assert.strictEqual(db.inputs.skipFinalSnapshot, false);
-        assert.strictEqual(db.inputs.finalSnapshotIdentifier, "paved-prod-db-final");
+        assert.match(db.inputs.finalSnapshotIdentifier, /^paved-prod-db-final-[0-9a-f]{8}$/);
         const exported = p.exportDoc.deployment.resources.find((r) => r.urn === db.urn)!;
         assert.strictEqual(exported.protect, true);
     });

@@ -131,7 +131,7 @@ describe("infra/ec2-sizing", () => {
         });
 
         it("prod refuses ec2TerminationProtection=false; staging may turn it off", () => {
-            const prod = { environment: "prod", dbMultiAz: "true", dbDeletionProtection: "true", albDeletionProtection: "true", minCapacity: "2" };
+            const prod = { environment: "prod", dbMultiAz: "true", dbDeletionProtection: "true", albDeletionProtection: "true", minCapacity: "2", alarmEmail: "oncall@acme.io" };
             assert.strictEqual(load(prod, "prod").ec2TerminationProtection, true);
             assert.throws(() => load({ ...prod, ec2TerminationProtection: "false" }, "prod"), /paved:ec2TerminationProtection=false: must be true when paved:environment=prod/);
             assert.strictEqual(load({ ec2TerminationProtection: "false" }).ec2TerminationProtection, false);

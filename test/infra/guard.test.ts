@@ -23,6 +23,9 @@ async function asRealRun<T>(fn: () => Promise<T>): Promise<T> {
         return await fn();
     } finally {
         settings.setMockOptions = orig;
+        // Leave no "real run" behind for the tests that follow (they plan under mocks).
+        const options = state.getStore()?.settings?.options;
+        if (options?.monitorAddr === REAL.monitorAddr) options.monitorAddr = "mock";
     }
 }
 
@@ -109,7 +112,8 @@ describe("infra: no update without the pack", () => {
 
         it("runs when started with the pack", async () => {
             process.env[POLICY_PACK_ENV] = path.relative(process.cwd(), path.join(REPO_ROOT, "policy")) || ".";
-            const r = await asRealRun(() => runPlan("staging"));
+            // A real run refuses the stack file's placeholder domain and zone (docs/production-truth.md).
+            const r = await asRealRun(() => runPlan("staging", { config: { "paved:domain": "staging.acme.io", "paved:hostedZoneId": "Z0ACME12345678" } }));
             assert.ok(r.resources.length > 50);
         });
     });

@@ -128,12 +128,13 @@ describe("infra/service", () => {
                 assert.ok(doc.Statement.every((s: any) => s.Action !== "*" && !(Array.isArray(s.Action) && s.Action.includes("*"))));
             });
 
-            it("task role reaches only the attachments bucket and its key", async () => {
+            it("task role reaches only the attachments bucket and its key, and the database as the app's own user", async () => {
                 const p = await plan(stack);
                 const doc = policyDoc(one(p, "aws:iam/rolePolicy:RolePolicy", "-task"));
                 const bucketArn = one(p, "aws:s3/bucket:Bucket", "-attachments").outputs!.arn;
                 const resources = doc.Statement.map((s: any) => s.Resource);
-                assert.deepStrictEqual(resources, [bucketArn, `${bucketArn}/*`, keyFor(p, "storage").outputs!.arn]);
+                const dbi = one(p, "aws:rds/instance:Instance").outputs!.resourceId;
+                assert.deepStrictEqual(resources, [bucketArn, `${bucketArn}/*`, keyFor(p, "storage").outputs!.arn, `arn:aws:rds-db:us-east-1:123456789012:dbuser:${dbi}/paved_app`]);
             });
         });
     }

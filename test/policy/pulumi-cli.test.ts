@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { main, POLICY_PACK_ENV, pulumiInvocation, type Runner } from "../../policy/cli/pulumi";
+import { main, packageScripts, POLICY_PACK_ENV, pulumiInvocation, type Runner } from "../../policy/cli/pulumi";
 import { resolveProject } from "../../policy/cli/projects";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -112,6 +112,11 @@ describe("npm run preview / up: the pack-carrying path", () => {
         const failed = recorder(3);
         assert.equal((await quiet(() => main(["up", "staging"], {}, failed.run, withVerify))).value, 3);
         assert.equal(failed.calls.length, 1, "no verification after a failed update");
+        // This repository ships the verify command, so `npm run up` always verifies here.
+        assert.match(packageScripts().verify ?? "", /infra\/offline\/verify\.ts/);
+        const real = recorder(0, 0);
+        await quiet(() => main(["up", "staging"], {}, real.run));
+        assert.deepEqual(real.calls[1]?.args, ["run", "--silent", "verify", "--", "staging"]);
         const skipped = recorder(0);
         assert.equal((await quiet(() => main(["up", "staging", "--no-verify"], {}, skipped.run, withVerify))).value, 0);
         assert.equal(skipped.calls.length, 1);

@@ -145,9 +145,22 @@ export async function buildImage(opts: {
   buildArgs: Record<string, string>;
   workDir: string;
   network?: string;
+  /** Extra files (context-relative path → content) added to the context, e.g. a variant Dockerfile. */
+  extraFiles?: Record<string, string>;
 }): Promise<{ files: string[]; seconds: number; output: string }> {
   const tarPath = path.join(opts.workDir, "context.tar");
-  const files = await writeContextTar(opts.root, opts.dockerfile, tarPath);
+  // A variant Dockerfile passed in extraFiles uses the app Dockerfile's ignore rules (its context).
+  const contextOf = opts.extraFiles?.[opts.dockerfile] !== undefined ? "app/Dockerfile" : opts.dockerfile;
+  const files = await writeContextTar(opts.root, contextOf, tarPath);
+  if (opts.extraFiles) {
+    const extraRoot = fs.mkdtempSync(path.join(opts.workDir, "extra-"));
+    for (const [rel, content] of Object.entries(opts.extraFiles)) {
+      fs.mkdirSync(path.dirname(path.join(extraRoot, rel)), { recursive: true });
+      fs.writeFileSync(path.join(extraRoot, rel), content);
+    }
+    await must("tar", ["-C", extraRoot, "--numeric-owner", "--owner=0", "--group=0", "-rf", tarPath, ...Object.keys(opts.extraFiles)]);
+    files.push(...Object.keys(opts.extraFiles));
+  }
   const args = ["build", "-f", opts.dockerfile, "-t", opts.tag, "--force-rm"];
   for (const [k, v] of Object.entries(opts.buildArgs)) args.push("--build-arg", `${k}=${v}`);
   if (opts.network) args.push("--network", opts.network);

@@ -22,7 +22,7 @@ export function envFor(db: DbConfig, extra: Record<string, string> = {}): Record
     DB_PORT: String(db.DB_PORT),
     DB_NAME: db.DB_NAME,
     DB_USER: db.DB_USER,
-    DB_PASSWORD: db.DB_PASSWORD,
+    DB_PASSWORD: db.DB_PASSWORD ?? "",
     DB_SSL: "disable",
     S3_BUCKET: "paved-test-bucket",
     AWS_REGION: "eu-west-1",
