@@ -10,6 +10,10 @@
  *   liveness     optional in-container check command ({port} is substituted); null = the ALB check
  *                is the only liveness signal, so the image needs no particular tool (node, curl, ...)
  *   migrate      the migration command run before the app starts (migrateOnDeploy), or null
+ *   dbInit       the database-init command (creates the app's own least-privileged database role,
+ *                idempotently) run after migrate and before the app, or null; paved gives it the
+ *                owner's credentials and DB_APP_USER itself (docs/your-app.md), so the app can log
+ *                in with IAM tokens as its own role and never sees the master secret
  *   env          every variable the app reads: which source gives it (plain value in this file,
  *                platform value paved computes, secret reference, local-only) and which
  *                containers (app, migrate) receive it
@@ -56,6 +60,8 @@ export interface AppContract {
     liveness?: { command: string[] };
     /** Migration command, or undefined: the app has no migrations. */
     migrate?: { command: string[] };
+    /** Database-init command (the app's own role), or undefined: the app connects with what it is given. */
+    dbInit?: { command: string[] };
     /** In file order (the task definition's order). */
     env: Record<string, EnvVar>;
 }
@@ -73,7 +79,7 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const SECRET_LIKE = /(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL)/;
 const USER = /^[0-9]+(:[0-9]+)?$/;
 export const HEALTH_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/;
-const KNOWN_FIELDS = ["$comment", "$schema", "build", "port", "user", "healthCheck", "liveness", "migrate", "env"];
+const KNOWN_FIELDS = ["$comment", "$schema", "build", "port", "user", "healthCheck", "liveness", "migrate", "dbInit", "env"];
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && x !== "");
 
@@ -118,6 +124,12 @@ export function parseAppContract(doc: unknown, file: string, root: string = REPO
         else migrate = { command: d.migrate.command };
     }
 
+    let dbInit: AppContract["dbInit"];
+    if (d.dbInit !== undefined && d.dbInit !== null) {
+        if (!isStringList(d.dbInit.command)) bad(`"dbInit" must be null (no database-init step) or { "command": [...] } (exit 0 = the app's database role exists with its grants)`);
+        else dbInit = { command: d.dbInit.command };
+    }
+
     const env: Record<string, EnvVar> = {};
     if (!d.env || typeof d.env !== "object" || Array.isArray(d.env)) bad(`"env" must be an object: variable name → { source, description }`);
     for (const [name, v] of Object.entries<any>(d.env ?? {})) {
@@ -139,7 +151,7 @@ export function parseAppContract(doc: unknown, file: string, root: string = REPO
         env[name] = { source: v.source, description: v.description, value: v.value, containers: Array.isArray(containers) ? containers : [...CONTAINERS] };
     }
     if (problems.length) throw new AppContractError(file, problems);
-    return { file, context, dockerfile, inputs, port: d.port, user, healthCheck: { path: hc.path, matcher }, liveness, migrate, env };
+    return { file, context, dockerfile, inputs, port: d.port, user, healthCheck: { path: hc.path, matcher }, liveness, migrate, dbInit, env };
 }
 
 /** Reads the contract file (relative to `root`). */

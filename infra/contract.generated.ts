@@ -9,6 +9,7 @@ export const PLATFORM_VARS = [
     "DB_HOST",
     "DB_PORT",
     "DB_NAME",
+    "DB_USER",
     "DB_AUTH",
     "DB_SSL",
     "S3_BUCKET",
@@ -18,7 +19,6 @@ export const PLATFORM_VARS = [
 ] as const;
 
 export const SECRET_VARS = [
-    "DB_USER",
     "DB_PASSWORD",
     "JWT_SECRET",
 ] as const;

@@ -16,7 +16,7 @@ import { AppSecrets } from "./secrets";
 import { Storage } from "./storage";
 import { Certificate } from "./certificate";
 import { LoadBalancer } from "./loadbalancer";
-import { Service } from "./service";
+import { perContainer, Service } from "./service";
 import { Ec2Capacity } from "./ec2";
 import { ec2Sizing } from "./ec2-sizing";
 import { loadAppContract, withOverrides } from "./app";
@@ -92,9 +92,11 @@ const service = new Service("service", {
         DB_PORT: database.port.apply(String),
         DB_NAME: cfg.dbName,
         DB_SSL: "verify-full",
-        // Still the master secret (below) until the db-init container is wired; the instance already
-        // accepts IAM tokens and the task role may connect as paved:dbAppUsername (docs/production-truth.md).
-        DB_AUTH: "password",
+        // The app logs in as its own least-privileged role with a fresh IAM token per connection
+        // (no password that a rotation could change under it); the migrate step needs owner rights
+        // and logs in as the master user with the RDS-managed secret's password.
+        DB_USER: perContainer({ app: cfg.dbAppUsername, migrate: cfg.dbMasterUsername }),
+        DB_AUTH: "iam",
         S3_BUCKET: storage.attachments.bucket.bucket,
         AWS_REGION: cfg.region,
         RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
@@ -103,7 +105,7 @@ const service = new Service("service", {
     },
     secrets: {
         // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
-        DB_USER: pulumi.interpolate`${database.masterSecretArn}:username::`,
+        // ECS resolves it when a container starts, so only the run-to-completion steps get it.
         DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::`,
         JWT_SECRET: secrets.jwtSecret.arn,
     },
@@ -117,6 +119,15 @@ const service = new Service("service", {
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
     healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, containerInsights: cfg.containerInsights,
     migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2,
+    // The database-init step: as the owner (the master secret), creates paved:dbAppUsername with
+    // the app's privileges only, idempotently, in every task before the app starts.
+    dbInit: {
+        environment: {
+            NODE_ENV: "production", LOG_LEVEL: cfg.logLevel, DB_HOST: database.address, DB_PORT: database.port.apply(String),
+            DB_NAME: cfg.dbName, DB_SSL: "verify-full", DB_USER: cfg.dbMasterUsername, DB_APP_USER: cfg.dbAppUsername,
+        },
+        secrets: { DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::` },
+    },
     // The 5xx-rate and unhealthy-host alarms (fixed names, created by Monitoring below) roll a bad release back.
     deploymentAlarmNames: DEPLOYMENT_ALARMS.map((n) => alarmName(name, n)), tags,
 });

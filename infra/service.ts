@@ -19,8 +19,18 @@ import { policyJson } from "./tags";
 import { permissionsBoundary } from "./boundary";
 import { ecsDeploymentTimeout } from "./timeouts";
 
+/**
+ * A platform value that differs per container (e.g. DB_USER: the app's own role in the app
+ * container, the owner in the migrate container). Build it with `perContainer`.
+ */
+export class PerContainer {
+    constructor(readonly values: Partial<Record<ContainerName, pulumi.Input<string>>>) {}
+}
+/** A platform value per container; a container the variable reaches must have one. */
+export const perContainer = (values: Partial<Record<ContainerName, pulumi.Input<string>>>) => new PerContainer(values);
+
 /** Values for every `platform` variable of the (default) contract. */
-export type ContractEnvironment = Record<PlatformVar, pulumi.Input<string>>;
+export type ContractEnvironment = Record<PlatformVar, pulumi.Input<string> | PerContainer>;
 /** Secrets Manager `valueFrom` references for every `secret` variable of the (default) contract. */
 export type ContractSecrets = Record<SecretVar, pulumi.Input<string>>;
 
@@ -32,12 +42,22 @@ type ContainerEnv = { environment: { name: string; value: string }[]; secrets: {
  * program gives no value (possible when paved:appContract names another app's contract than
  * the one the types were generated from) fails the plan, naming what paved provides.
  */
-export function containerEnv(contract: AppContract, container: ContainerName, environment: Partial<Record<string, pulumi.Input<string>>>, secrets: Partial<Record<string, pulumi.Input<string>>>): pulumi.Output<ContainerEnv> {
+export function containerEnv(contract: AppContract, container: ContainerName, env: Partial<Record<string, pulumi.Input<string> | PerContainer>>, secrets: Partial<Record<string, pulumi.Input<string>>>): pulumi.Output<ContainerEnv> {
     const wanted = Object.keys(contract.env).filter((n) => contract.env[n].containers.includes(container) && contract.env[n].source !== "local-only");
     const problems: string[] = [];
+    // This container's value of each platform variable.
+    const environment: Partial<Record<string, pulumi.Input<string>>> = {};
+    for (const [n, v] of Object.entries(env)) {
+        if (v instanceof PerContainer) {
+            if (v.values[container] !== undefined) environment[n] = v.values[container];
+            else if (wanted.includes(n)) problems.push(`${n} has per-container values but none for the ${container} container (it has: ${Object.keys(v.values).join(", ")})`);
+        } else if (v !== undefined) {
+            environment[n] = v;
+        }
+    }
     for (const n of wanted) {
         const v = contract.env[n];
-        if (v.source === "platform" && environment[n] === undefined) {
+        if (v.source === "platform" && environment[n] === undefined && !(env[n] instanceof PerContainer)) {
             problems.push(`${n} is a platform variable paved does not provide (it provides: ${Object.keys(environment).join(", ")}); make it plain (with a value) or secret, or give it a value in infra/index.ts`);
         }
         if (v.source === "secret" && secrets[n] === undefined) {
@@ -135,6 +155,13 @@ export interface ServiceArgs {
     /** Grace seconds added for the migrate step when migrateOnDeploy is on. */
     migrateGraceSeconds: number;
     /**
+     * The database-init step's variables (when the contract has a `dbInit` command): the owner's
+     * connection (`environment` and `secrets` as in the task definition) and `DB_APP_USER`. It runs
+     * in every task after migrate and before the app, non-essential, and only it and migrate ever
+     * see the owner's secret. @default undefined (no db-init container)
+     */
+    dbInit?: { environment: Record<string, pulumi.Input<string>>; secrets: Record<string, pulumi.Input<string>> };
+    /**
      * EC2 mode (paved:compute=ec2): called with the cluster once it exists, returns the capacity
      * provider the service runs on (see Ec2Capacity). The task definitions then also declare EC2
      * compatibility. @default undefined (Fargate)
@@ -224,8 +251,9 @@ export class Service extends pulumi.ComponentResource {
         // `aws ecs execute-command` would fail on every task. Enabling paved:enableEcsExec therefore
         // also makes the app container's root filesystem writable — part of the same deliberate,
         // named relaxation (the policy pack reports it). The migration task is never exec'd into.
-        const container = (containerName: ContainerName, streamPrefix: string, extra: Record<string, any>, readonlyRootFilesystem = true): pulumi.Output<object> =>
-            pulumi.all([args.image, args.logGroup.name, containerEnv(contract, containerName, args.environment, args.secrets)]).apply(([image, logGroup, e]): object => ({
+        const container = (containerName: string, streamPrefix: string, extra: Record<string, any>, readonlyRootFilesystem = true,
+            env: pulumi.Output<ContainerEnv> = containerEnv(contract, containerName as ContainerName, args.environment, args.secrets)): pulumi.Output<object> =>
+            pulumi.all([args.image, args.logGroup.name, env]).apply(([image, logGroup, e]): object => ({
                 name: containerName,
                 image,
                 essential: true,
@@ -260,6 +288,24 @@ export class Service extends pulumi.ComponentResource {
         // read-only root and user as the app, its own variables from the contract, logs under `migrate/`.
         const migrateOnDeploy = args.migrateOnDeploy && contract.migrate !== undefined;
         const migrateContainer = (extra: Record<string, any> = {}) => container("migrate", "migrate", { command: contract.migrate!.command, ...extra });
+        // Database init (the app's own least-privileged role, idempotent): after migrate, so the
+        // tables exist when it grants on them (later migrations are covered by default privileges).
+        const dbInit = contract.dbInit && args.dbInit;
+        if (contract.dbInit && !args.dbInit) throw new Error(`App contract ${contract.file}: "dbInit" needs the owner's connection (ServiceArgs.dbInit); paved's program passes it (infra/index.ts).`);
+        const dbInitEnv = dbInit ? pulumi.all([pulumi.all(dbInit.environment), pulumi.all(dbInit.secrets)]).apply(([e, sec]): ContainerEnv => ({
+            environment: Object.entries(e).map(([name, value]) => ({ name, value: String(value) })),
+            secrets: Object.entries(sec).map(([name, valueFrom]) => ({ name, valueFrom: String(valueFrom) })),
+        })) : undefined;
+        const dbInitContainer = dbInit && container("db-init", "db-init", {
+            command: contract.dbInit!.command,
+            // Non-essential: it exits when done. A failure stops the task before the app starts.
+            essential: false,
+            ...(migrateOnDeploy ? { dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] } : {}),
+        }, true, dbInitEnv);
+        const appDependsOn = [
+            ...(migrateOnDeploy ? [{ containerName: "migrate", condition: "SUCCESS" }] : []),
+            ...(dbInitContainer ? [{ containerName: "db-init", condition: "SUCCESS" }] : []),
+        ];
         const appContainer = container("app", "app", {
             portMappings: [{ containerPort: port, protocol: "tcp", name: "http" }],
             // Liveness only (no DB): a DB outage must not make ECS kill every task. Without a
@@ -277,13 +323,16 @@ export class Service extends pulumi.ComponentResource {
             // against the wrong schema, and the circuit breaker rolls the deployment back. Tasks that
             // start together are safe: the runner holds a PostgreSQL advisory lock, so the second one
             // waits and then finds nothing pending.
-            ...(migrateOnDeploy ? { dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] } : {}),
+            // The db-init step (when present) must have succeeded too: the app logs in as the role it creates.
+            ...(appDependsOn.length ? { dependsOn: appDependsOn } : {}),
         }, !args.enableEcsExec);
-        this.taskDefinition = taskDef(`${name}-app`, args.name, migrateOnDeploy
+        this.taskDefinition = taskDef(`${name}-app`, args.name, definitions(
+            appContainer,
             // Non-essential: it is meant to exit; an essential container exiting would stop the task.
             // No startTimeout: a long migration (e.g. an index build) must not be cut off half-way.
-            ? definitions(appContainer, migrateContainer({ essential: false }))
-            : definitions(appContainer));
+            ...(migrateOnDeploy ? [migrateContainer({ essential: false })] : []),
+            ...(dbInitContainer ? [dbInitContainer] : []),
+        ));
         // Kept for ad-hoc and manual runs (and the only path when migrateOnDeploy is false).
         if (contract.migrate) this.migrateTaskDefinition = taskDef(`${name}-migrate`, `${args.name}-migrate`, definitions(migrateContainer()));
 

@@ -186,6 +186,20 @@ describe("app container image (app/Dockerfile)", function () {
     assert.equal((await pg!.query("SELECT name FROM pgmigrations")).length, files.length, "a second run re-applied migrations");
   });
 
+  it("runs the db-init step in a one-off container: creates the app's role, then finds it up to date", async () => {
+    const dbInit = async () =>
+      run("docker", ["run", "--rm", ...HARDENING, ...(await tmpVolume(IMAGE)), "--env-file", envFile, "-e", "DB_APP_USER=paved_app_ct", "--name", `${tag}-db-init`, IMAGE, "node", "dist/db-init.js"], {
+        timeoutMs: 120_000,
+      });
+    const first = await dbInit();
+    assert.equal(first.code, 0, `db-init exited ${first.code}:\n${first.stdout}${first.stderr}`);
+    assert.match(first.stdout, /"msg":"app role (created|up to date)"/);
+    const second = await dbInit();
+    assert.equal(second.code, 0, `second db-init exited ${second.code}:\n${second.stdout}${second.stderr}`);
+    assert.match(second.stdout, /"msg":"app role up to date"/);
+    assert.equal((await pg!.query("SELECT rolname FROM pg_roles WHERE rolname = 'paved_app_ct'")).length, 1);
+  });
+
   it("serves /health 200 with the database healthy, read-only with a volume on /tmp", async () => {
     appContainer = await dockerRun([
       "-d", "--name", `${tag}-app`,

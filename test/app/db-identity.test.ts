@@ -2,6 +2,9 @@
 // step, and a pool whose password is asked for on every new connection (DB_AUTH=iam mints an RDS
 // token there), so a credential change never breaks a running app. Real PostgreSQL.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { Client } from "pg";
 import type { DbConfig } from "../../app/src/config";
 import { loadDbConfig } from "../../app/src/config";
@@ -9,6 +12,9 @@ import { initAppRole } from "../../app/src/db-init";
 import { poolPassword } from "../../app/src/db-auth";
 import { poolConfig } from "../../app/src/db";
 import { bearer, makeApp, migratedDatabase } from "./helpers/app";
+
+const execFileAsync = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..", "..");
 
 const admin = async (db: DbConfig) => {
   const c = new Client({ host: db.DB_HOST, port: db.DB_PORT, database: db.DB_NAME, user: db.DB_USER, password: db.DB_PASSWORD });
@@ -132,5 +138,34 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
       assert.throws(() => loadDbConfig({ ...env, DB_AUTH: "password" }), /DB_PASSWORD is missing/);
       assert.equal(poolConfig(loadDbConfig({ ...env, DB_AUTH: undefined, DB_PASSWORD: "pw" })).password, "pw");
     })();
+  });
+
+  it("the db-init command, run as the task runs it (owner's credentials + DB_APP_USER), creates the role once and exits 0 every time", async () => {
+    const role = `paved_init_${process.pid}`;
+    const env = {
+      PATH: process.env.PATH, NODE_ENV: "production", LOG_LEVEL: "info", DB_HOST: owner.DB_HOST, DB_PORT: String(owner.DB_PORT), DB_NAME: owner.DB_NAME,
+      DB_USER: owner.DB_USER, DB_PASSWORD: owner.DB_PASSWORD, DB_SSL: "disable", DB_APP_USER: role,
+    };
+    const run = () => execFileAsync(process.execPath, ["-r", "ts-node/register/transpile-only", "app/src/db-init.ts"], { env, cwd: ROOT, timeout: 60_000 });
+    try {
+      const first = await run();
+      assert.match(first.stdout, /"msg":"app role created"/);
+      const again = await run();
+      assert.match(again.stdout, /"msg":"app role up to date"/);
+      const c = await admin(owner);
+      try {
+        assert.equal((await c.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1 AND rolcanlogin AND NOT rolsuper", [role])).rows[0].n, 1);
+      } finally {
+        await c.end();
+      }
+      // A bad role name is refused before anything changes, with a non-zero exit.
+      await assert.rejects(execFileAsync(process.execPath, ["-r", "ts-node/register/transpile-only", "app/src/db-init.ts"], { env: { ...env, DB_APP_USER: "Robert'); DROP" }, cwd: ROOT, timeout: 60_000 }),
+        (e: { code?: number; stderr?: string }) => e.code === 1 && /invalid app role name/.test(e.stderr ?? ""));
+    } finally {
+      const c = await admin(owner);
+      await c.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await c.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await c.end();
+    }
   });
 });

@@ -19,16 +19,17 @@ describe("infra/app: the app contract", () => {
         assert.deepStrictEqual(c.inputs, ["app", "package.json", "package-lock.json", "policy/package.json"]);
         assert.deepStrictEqual(c.migrate, { command: ["node", "dist/migrate.js"] });
         assert.strictEqual(c.env.JWT_SECRET.source, "secret");
+        assert.deepStrictEqual(c.dbInit, { command: ["node", "dist/db-init.js"] });
     });
 
     it("lists every problem of a bad contract", () => {
         assert.throws(() => parseAppContract({
-            port: 0, user: "0:0", healthCheck: { path: "health" }, extra: 1, build: { dockerfile: "nope/Dockerfile" },
+            port: 0, user: "0:0", healthCheck: { path: "health" }, extra: 1, build: { dockerfile: "nope/Dockerfile" }, dbInit: { command: "node init.js" },
             env: { API_TOKEN: { source: "plain", value: "x", description: "d" }, lower: { source: "env", description: "d" } },
         }, "x/paved.app.json"), (e: any) => {
             assert.ok(e instanceof AppContractError);
             for (const re of [/unknown field "extra"/, /"port" must be an integer/, /"user" must be a numeric uid.*other than root/, /"healthCheck.path"/, /x\/nope\/Dockerfile does not exist/,
-                /env.API_TOKEN: looks like a secret/, /env.lower: variable names are UPPER_SNAKE_CASE/, /env.lower.source must be one of: plain, platform, secret, local-only/]) {
+                /env.API_TOKEN: looks like a secret/, /env.lower: variable names are UPPER_SNAKE_CASE/, /env.lower.source must be one of: plain, platform, secret, local-only/, /"dbInit" must be null .* or \{ "command": \[\.\.\.\] \}/]) {
                 assert.ok(e.problems.some((p: string) => re.test(p)), `${re} in:\n${e.message}`);
             }
             return true;

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { containerEnv } from "../../infra/service";
+import * as pulumi from "@pulumi/pulumi";
+import { containerEnv, perContainer } from "../../infra/service";
 import { loadAppContract, parseAppContract, varsBySource, type EnvSource } from "../../infra/app";
 import { runPlan } from "../../infra/offline/plan";
 import { plan, ofType, one, containers, policyDoc, STACKS, keyFor } from "./helpers";
@@ -22,6 +23,17 @@ describe("infra/service", () => {
         assert.throws(() => containerEnv(contract, "app", noHost, sec), /DB_HOST is a platform variable paved does not provide/);
         const leaky = parseAppContract({ port: 80, healthCheck: { path: "/" }, build: { dockerfile: "app/Dockerfile" }, env: { JWT_SECRET: { source: "platform", description: "x" } } }, "c.json");
         assert.throws(() => containerEnv(leaky, "app", { JWT_SECRET: "v" }, { JWT_SECRET: "arn" }), /JWT_SECRET is a secret in paved/);
+        // A per-container value must cover every container the variable reaches.
+        assert.throws(() => containerEnv(contract, "migrate", { ...env, DB_USER: perContainer({ app: "paved_app" }) }, sec), /DB_USER has per-container values but none for the migrate container \(it has: app\)/);
+    });
+
+    it("containerEnv gives each container its own value of a per-container variable", async () => {
+        const env: any = { ...Object.fromEntries(varsBySource(contract, "platform").map((n) => [n, "x"])), DB_USER: perContainer({ app: "the_app", migrate: "the_owner" }) };
+        const sec: any = Object.fromEntries(varsBySource(contract, "secret").map((n) => [n, "arn"]));
+        const value = (o: pulumi.Output<any>) => new Promise<any>((resolve) => o.apply(resolve));
+        const user = async (c: "app" | "migrate") => (await value(containerEnv(contract, c, env, sec))).environment.find((e: any) => e.name === "DB_USER").value;
+        assert.strictEqual(await user("app"), "the_app");
+        assert.strictEqual(await user("migrate"), "the_owner");
     });
 
     for (const stack of STACKS) {
@@ -58,9 +70,16 @@ describe("infra/service", () => {
                     assert.match(rdsSecret, /-[A-Za-z0-9]{6}$/, "ARN carries Secrets Manager's suffix");
                     const jwt = one(p, "aws:secretsmanager/secret:Secret", "-jwt").outputs!.arn;
                     const ref = Object.fromEntries(c.secrets.map((s: any) => [s.name, s.valueFrom]));
-                    assert.strictEqual(ref.DB_USER, `${rdsSecret}:username::`);
-                    assert.strictEqual(ref.DB_PASSWORD, `${rdsSecret}:password::`);
-                    assert.strictEqual(ref.JWT_SECRET, jwt);
+                    const env = Object.fromEntries(c.environment.map((e: any) => [e.name, e.value]));
+                    if (family === "app") {
+                        // The app logs in as its own role with IAM tokens: no part of the master secret.
+                        assert.deepStrictEqual(ref, { JWT_SECRET: jwt });
+                        assert.strictEqual(env.DB_USER, "paved_app");
+                    } else {
+                        // The migrate step needs owner rights: the master password, and no API signing secret.
+                        assert.deepStrictEqual(ref, { DB_PASSWORD: `${rdsSecret}:password::` });
+                        assert.strictEqual(env.DB_USER, "paved_admin");
+                    }
                 });
             }
 
@@ -144,9 +163,9 @@ describe("infra/service", () => {
             it(`${stack} (default on): the app container starts only after a non-essential migrate container exited 0`, async () => {
                 const p = await plan(stack);
                 const cs = containers(p, "app");
-                assert.deepStrictEqual(cs.map((c) => c.name), ["app", "migrate"]);
+                assert.deepStrictEqual(cs.map((c) => c.name), ["app", "migrate", "db-init"]);
                 const [app, migrate] = cs;
-                assert.deepStrictEqual(app.dependsOn, [{ containerName: "migrate", condition: "SUCCESS" }]);
+                assert.deepStrictEqual(app.dependsOn, [{ containerName: "migrate", condition: "SUCCESS" }, { containerName: "db-init", condition: "SUCCESS" }]);
                 assert.strictEqual(app.essential, true);
                 assert.strictEqual(migrate.essential, false, "migrate exits by design; essential would stop the task");
                 assert.deepStrictEqual(migrate.command, ["node", "dist/migrate.js"]);
@@ -175,13 +194,14 @@ describe("infra/service", () => {
                 const [app, migrate] = containers(p, "app");
                 const rdsSecret = one(p, "aws:rds/instance:Instance").outputs!.masterUserSecrets[0].secretArn;
                 const ref = Object.fromEntries(migrate.secrets.map((s: any) => [s.name, s.valueFrom]));
-                assert.strictEqual(ref.DB_USER, `${rdsSecret}:username::`);
                 assert.strictEqual(ref.DB_PASSWORD, `${rdsSecret}:password::`);
-                // The app's environment minus what the contract gives the app container only (tuning variables).
-                assert.deepStrictEqual(migrate.environment, app.environment.filter((e: any) => (ENV_CONTRACT as Record<string, { containers: readonly string[] }>)[e.name].containers.includes("migrate")));
+                // The app's environment minus what the contract gives the app container only (tuning
+                // variables, DB_AUTH), with the owner as DB_USER (a value per container).
+                const withoutUser = (list: any[]) => list.filter((e: any) => e.name !== "DB_USER");
+                assert.deepStrictEqual(withoutUser(migrate.environment), withoutUser(app.environment).filter((e: any) => (ENV_CONTRACT as Record<string, { containers: readonly string[] }>)[e.name].containers.includes("migrate")));
                 assert.ok(migrate.environment.length < app.environment.length);
-                assert.deepStrictEqual(migrate.secrets, app.secrets);
                 const env = Object.fromEntries(migrate.environment.map((e: any) => [e.name, e.value]));
+                assert.strictEqual(env.DB_USER, "paved_admin");
                 assert.strictEqual(env.DB_HOST, one(p, "aws:rds/instance:Instance").outputs!.address);
                 assert.strictEqual(env.DB_SSL, "verify-full");
                 // The stand-alone task definition for manual runs is kept and identical in content.
@@ -194,11 +214,11 @@ describe("infra/service", () => {
             });
         }
 
-        it("off: a single app container, today's grace period, and the manual migrate task definition", async () => {
+        it("off: no migrate container (db-init still runs first), today's grace period, and the manual migrate task definition", async () => {
             const p = await runPlan("staging", { config: { "paved:migrateOnDeploy": "false" } });
             const cs = containers(p, "app");
-            assert.deepStrictEqual(cs.map((c) => c.name), ["app"]);
-            assert.strictEqual(cs[0].dependsOn, undefined);
+            assert.deepStrictEqual(cs.map((c) => c.name), ["app", "db-init"]);
+            assert.deepStrictEqual(cs[0].dependsOn, [{ containerName: "db-init", condition: "SUCCESS" }]);
             assert.strictEqual(one(p, "aws:ecs/service:Service").inputs.healthCheckGracePeriodSeconds, 60);
             assert.deepStrictEqual(containers(p, "migrate")[0].command, ["node", "dist/migrate.js"]);
             assert.strictEqual(p.outputs.migrateTaskDefinition, "paved-staging-migrate");
