@@ -89,6 +89,9 @@ export function imageBuildSettings(platform: string, buildArgs: Record<string, s
  * registry's repository names (ecr:DescribeRepositories), then that repository's image ids
  * (ecr:ListImages). Runs on preview too, so a preview shows exactly what `up` will do.
  */
+/** What existingImageDigest calls (the preview and deploy roles must allow exactly these). */
+export const IMAGE_LOOKUP_ACTIONS = ["ecr:DescribeRepositories", "ecr:ListImages"] as const;
+
 export function existingImageDigest(repositoryName: string, tag: string, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string | undefined> {
     return aws.ecr.getRepositoriesOutput({}, opts).names.apply((names): pulumi.Output<string | undefined> => {
         if (!names.includes(repositoryName)) return pulumi.output(undefined);

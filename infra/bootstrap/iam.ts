@@ -155,6 +155,9 @@ export function previewPolicy(a: PreviewPolicyArgs) {
         Version: "2012-10-17",
         Statement: [
             ...stateAccess(a, false),
+            // The image look-up that lets a revert reuse an already-pushed tag (infra/image.ts
+            // IMAGE_LOOKUP_ACTIONS), stated here rather than left to ReadOnlyAccess.
+            { Sid: "EcrImageLookup", Effect: "Allow", Action: ["ecr:DescribeRepositories", "ecr:ListImages"], Resource: "*" },
             { Sid: "EcrPullForBuildOnPreview", Effect: "Allow", Action: ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: "*" },
             { Sid: "AppSecretsForRefresh", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: pulumi.interpolate`arn:${a.partition}:secretsmanager:*:${a.accountId}:secret:paved-*` },
             // ReadOnlyAccess reads every object and parameter in the account; previews need none but the state.

@@ -32,7 +32,7 @@ describe("app: environment validation", () => {
   it("validates exactly the variables of the shared contract", () => {
     const cfg = loadConfig({ ...good, S3_ENDPOINT: "http://127.0.0.1:9000", UNRELATED: "x" });
     assert.deepEqual(Object.keys(cfg).sort(), Object.keys(ENV_CONTRACT).sort());
-    assert.deepEqual(envVarsBySource("secret"), ["DB_USER", "DB_PASSWORD", "JWT_SECRET"]);
+    assert.deepEqual(envVarsBySource("secret"), ["DB_PASSWORD", "JWT_SECRET"]);
   });
 
   it("names every missing variable in one message, with what it is for", () => {

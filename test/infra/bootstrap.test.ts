@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
+import { IMAGE_LOOKUP_ACTIONS } from "../../infra/image";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { listStacks, loadStackConfig, REPO_ROOT, runPlan, type PlanResult } from "../../infra/offline/plan";
@@ -107,6 +108,8 @@ describe("infra/bootstrap: what the pipeline needs in AWS", function () {
         const actions = doc(policy).Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [].concat(s.Action));
         assert.ok(!actions.some((a: string) => /^ecr:(PutImage|InitiateLayerUpload|UploadLayerPart|CompleteLayerUpload)$/.test(a)), "no ECR push");
         assert.ok(actions.includes("ecr:BatchGetImage"));
+        // Exactly the read calls the image look-up makes (a revert reuses a pushed tag on preview too).
+        assert.deepEqual(statement(policy, "EcrImageLookup").Action, [...IMAGE_LOOKUP_ACTIONS]);
         const locks = statement(policy, "StateLocks");
         assert.match(locks.Resource, /\/\.pulumi\/locks\/\*$/, "writes only Pulumi's lock files");
         assert.equal(statement(policy, "NoDataReadsOutsideState").Effect, "Deny");
