@@ -1,7 +1,7 @@
 // Hardcoded secrets. Policies see `pulumi.secret(...)` values in plaintext, so
 // a literal is a literal whether or not it was marked secret: detection is by
 // name and value shape, and messages say what and where, never the value.
-import { Config, resourcePolicy } from "../lib/core";
+import { Config, resourcePolicy, stackPolicy } from "../lib/core";
 import { classifyPair, isSecretName, mask, scanScript } from "../lib/secrets";
 import { asArray, isKnownString, isUnknown, joinWords, parseJsonInput, userDataTexts, withArticle } from "../lib/values";
 
@@ -198,7 +198,52 @@ export const ssmSecureString = resourcePolicy({
     },
 });
 
+/** An RDS-managed master secret: Secrets Manager names it `rds!db-<id>` / `rds!cluster-<id>`. */
+const RDS_MANAGED_SECRET = /:secretsmanager:[^:]*:\d{12}:secret:rds!/;
+
+const ECS_SERVICE = "aws:ecs/service:Service";
+
+export const noRotatingMasterSecretInLongRunningContainer = stackPolicy({
+    name: "paved-ecs-no-master-secret-in-service-container",
+    description: "An RDS-managed master secret (rotated every 7 days) reaches only run-to-completion containers (essential: false) of an ECS service's task definition, never its long-running containers. " +
+        "Task definitions no service runs (one-off tasks such as a manual migration) are not checked.",
+    rationale: "ECS resolves `secrets` only when a container starts, and RDS rotates the managed master secret every 7 days: after the first rotation every new connection of a long-running container fails (28P01), /health turns 503 on every task at once and tasks churn. The app also never needs owner rights.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Give the app its own database role and log in with RDS IAM authentication (a token per new connection; paved: DB_AUTH=iam, paved:dbAppUsername). " +
+        "Pass the master secret only to non-essential steps that run before the app and exit (migrations, the db-init step that creates the app role), with the app `dependsOn` them (condition SUCCESS).",
+    types: [ECS_SERVICE, TASK_DEFINITION],
+    validate(resources, _config, report) {
+        const taskDefs = resources.filter((r) => r.type === TASK_DEFINITION);
+        const used = new Set<string>();
+        for (const svc of resources.filter((r) => r.type === ECS_SERVICE)) {
+            // The task definition a service runs: by dependency (known at preview), else by ARN.
+            for (const urn of svc.propertyDependencies?.taskDefinition ?? []) used.add(urn);
+            const ref = svc.props.taskDefinition;
+            for (const td of taskDefs) if (isKnownString(ref) && (td.props.arn === ref || td.props.family === ref)) used.add(td.urn);
+        }
+        for (const td of taskDefs.filter((t) => used.has(t.urn))) {
+            const parsed = parseJsonInput(td.props.containerDefinitions);
+            if (!parsed.known || !Array.isArray(parsed.value)) {
+                continue;
+            }
+            for (const c of parsed.value) {
+                if (!c || typeof c !== "object" || c.essential === false) {
+                    continue;
+                }
+                const cname = typeof c.name === "string" ? c.name : "?";
+                for (const sec of asArray(c.secrets)) {
+                    if (sec && typeof sec === "object" && isKnownString(sec.valueFrom) && RDS_MANAGED_SECRET.test(sec.valueFrom)) {
+                        report(`Task definition '${td.name}' (run by an ECS service): long-running container '${cname}' gets ${isKnownString(sec.name) ? sec.name : "a variable"} from the RDS-managed master secret, which rotates every 7 days; ECS reads it only at container start, so the app breaks after the first rotation.`, td.urn);
+                    }
+                }
+            }
+        }
+    },
+});
+
 export const secretsPolicies = [
+    noRotatingMasterSecretInLongRunningContainer,
     noSecretsInEcsEnvironment,
     noSecretsInLambdaEnvironment,
     noSecretsInUserData,

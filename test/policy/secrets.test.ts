@@ -185,4 +185,41 @@ describe("policy: hardcoded secrets", () => {
         assert.ok(fs.length > 0);
         assert.ok(fs.every(f => !f.message.includes(JWT.slice(0, 30))));
     });
+
+    describe("paved-ecs-no-master-secret-in-service-container", () => {
+        const MASTER = "paved-ecs-no-master-secret-in-service-container";
+        const rds = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-23bf5bf8-bcd6-4ee6-aab6-de706b0a13f2-7ZAllt";
+        const jwt = "arn:aws:secretsmanager:us-east-1:123456789012:secret:paved-prod/jwt-secret-AbCdEf";
+        const td = (containers: object[], name = "task") => res(TD, name, { family: `paved-${name}`, containerDefinitions: JSON.stringify(containers) }, { family: `paved-${name}`, arn: `arn:aws:ecs:us-east-1:123456789012:task-definition/paved-${name}:1`, containerDefinitions: JSON.stringify(containers) });
+        /** A service running `t`, linked the way the engine records it (propertyDependencies), or by ARN only. */
+        const service = (t: ReturnType<typeof td>, link: "dependency" | "arn" = "dependency") => ({
+            ...res("aws:ecs/service:Service", "svc", { taskDefinition: link === "arn" ? t.outputs!.arn : UNKNOWN }),
+            ...(link === "dependency" ? { propertyDependencies: { taskDefinition: [t.urn] } } : {}),
+        });
+
+        it("flags the weekly outage: a service's long-running container reads the rotating master secret", async () => {
+            // The shape paved shipped before the app had its own database identity.
+            const old = td([{ name: "app", secrets: [{ name: "DB_USER", valueFrom: `${rds}:username::` }, { name: "DB_PASSWORD", valueFrom: `${rds}:password::` }] }]);
+            await violates(MASTER, [old, service(old)], /long-running container 'app' gets DB_USER from the RDS-managed master secret/);
+            await violates(MASTER, [old, service(old, "arn")], /'app' gets DB_PASSWORD/);
+            // essential defaults to true when omitted; an explicit true is the same.
+            const worker = td([{ name: "worker", essential: true, secrets: [{ name: "PGPASSWORD", valueFrom: rds }] }]);
+            await violates(MASTER, [worker, service(worker)], /'worker' gets PGPASSWORD/);
+        });
+
+        it("passes run-to-completion steps with the master secret, one-off task definitions, and an app with other secrets only", async () => {
+            const now = td([
+                { name: "app", secrets: [{ name: "JWT_SECRET", valueFrom: jwt }], dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] },
+                { name: "migrate", essential: false, secrets: [{ name: "DB_PASSWORD", valueFrom: `${rds}:password::` }] },
+                { name: "db-init", essential: false, secrets: [{ name: "DB_PASSWORD", valueFrom: `${rds}:password::` }] },
+            ]);
+            await passes(MASTER, [now, service(now)]);
+            // A one-off task (no service runs it, e.g. a manual migration) must have an essential container.
+            const manual = td([{ name: "migrate", secrets: [{ name: "DB_PASSWORD", valueFrom: `${rds}:password::` }] }], "migrate");
+            await passes(MASTER, [now, service(now), manual]);
+            // A secret the team rotates itself (not RDS-managed) is out of scope for this rule.
+            const own = td([{ name: "app", secrets: [{ name: "DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf:password::" }] }]);
+            await passes(MASTER, [own, service(own)]);
+        });
+    });
 });
