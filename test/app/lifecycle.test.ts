@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { testPostgres, freePort } from "./helpers/pg";
-import { TEST_JWT_SECRET, envFor, migratedDatabase } from "./helpers/app";
+import { TEST_JWT_SECRET, envFor, migratedDatabase, quietLog } from "./helpers/app";
 import { exited, spawnEntry, waitForLog } from "./helpers/proc";
 import { HangableProxy } from "./helpers/proxy";
 import { SHUTDOWN_GRACE_MS } from "../../app/src/server";
+import { closePool, createPool } from "../../app/src/db";
+import type { Socket } from "node:net";
+import type { Pool } from "pg";
 
 describe("app: process lifecycle", function () {
   this.timeout(90_000);
@@ -123,6 +126,40 @@ describe("app: process lifecycle", function () {
     }
   });
 
+  it("closing the pool leaves no database socket open, even one a frozen server keeps half-open (pool.end() alone leaves it)", async () => {
+    const db = await migratedDatabase("lifecycle_halfopen");
+    const proxy = new HangableProxy(db.DB_PORT);
+    const dbPort = await proxy.listen();
+    const sockets = (pool: Pool) => {
+      const s: Socket[] = [];
+      pool.on("connect", (c) => s.push((c as unknown as { connection: { stream: Socket } }).connection.stream));
+      return s;
+    };
+    const pool = createPool({ ...db, DB_PORT: dbPort }, quietLog);
+    const control = createPool({ ...db, DB_PORT: dbPort }, quietLog);
+    const [ours, theirs] = [sockets(pool), sockets(control)];
+    try {
+      await Promise.all([pool.query("SELECT 1"), control.query("SELECT 1")]);
+      proxy.freeze();
+      // Control, so the scenario is real: pool.end() sends Terminate and half-closes, resolves,
+      // and the socket stays open (it alone keeps a process alive) as the server never finishes.
+      await control.end();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(proxy.halfClosedByPeer >= 1, "control: the pool half-closed a socket the frozen server keeps open");
+      assert.ok(theirs.length > 0 && theirs.every((s) => !s.destroyed), "control: pool.end() leaves the half-open socket");
+      const t0 = Date.now();
+      await closePool(pool, 300);
+      assert.ok(Date.now() - t0 < 2000, "within its bound");
+      assert.ok(ours.length > 0 && ours.every((s) => s.destroyed), "closePool destroyed every socket the pool opened");
+    } finally {
+      for (const s of theirs) s.destroy();
+      await proxy.close();
+    }
+  });
+
+  // The database hung with a pool connection open: on shutdown the pool sends Terminate and
+  // half-closes (FIN); the frozen server never finishes the close, so that socket alone would keep
+  // the process alive after "shutdown complete" (ECS would SIGKILL it: exit 137).
   it("exits 0 promptly on SIGTERM even when the database froze with a connection open (half-open socket)", async () => {
     const db = await migratedDatabase("lifecycle_frozen");
     const proxy = new HangableProxy(db.DB_PORT);
@@ -139,6 +176,7 @@ describe("app: process lifecycle", function () {
       assert.equal((outcome as { code: number | null }).code, 0, child.err());
       assert.ok(Date.now() - t0 < 8000);
       await waitForLog(child, (l) => l.msg === "shutdown complete");
+      assert.ok(proxy.halfClosedByPeer >= 1, "the app half-closed a database socket the frozen server kept open");
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
       await proxy.close();

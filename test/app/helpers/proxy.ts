@@ -10,6 +10,8 @@ export class HangableProxy {
   private pairs = new Set<{ client: net.Socket; upstream?: net.Socket }>();
   mode: "forward" | "hang" = "forward";
   port = 0;
+  /** Frozen sockets whose peer half-closed them (sent FIN) and that this proxy kept open. */
+  halfClosedByPeer = 0;
 
   constructor(private targetPort: number) {}
 
@@ -52,12 +54,18 @@ export class HangableProxy {
     for (const p of this.pairs) {
       p.upstream?.unpipe(p.client);
       p.client.unpipe(p.upstream!);
+      // Half-open: when the app half-closes (sends FIN after Terminate), never finish the close
+      // (by default Node answers a FIN with its own, which would let the app's socket go).
+      p.client.allowHalfOpen = true;
+      p.client.once("end", () => this.halfClosedByPeer++);
       p.client.resume();
       p.upstream?.removeAllListeners("close");
       p.upstream?.on("error", () => undefined);
     }
     this.server.removeAllListeners("connection");
     this.server.on("connection", (c: net.Socket) => {
+      c.allowHalfOpen = true;
+      c.once("end", () => this.halfClosedByPeer++);
       c.on("error", () => undefined);
       c.resume();
       this.pairs.add({ client: c });
