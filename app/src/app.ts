@@ -11,7 +11,7 @@ import type { Config } from "./config";
 import { ENV_DEFAULTS } from "./env-defaults";
 import { errorBody, statusName } from "./errors";
 import { AccessLogController, createLogger, genReqId, newRequestId, requestLoggerFactory } from "./logger";
-import { HELMET_OPTIONS, staticHelmetHeaders } from "./security-headers";
+import { HELMET_OPTIONS, addStaticHeaders, staticHelmetHeaders } from "./security-headers";
 import type { Storage } from "./s3";
 import { checkTimeouts, serverTimeouts, type ServerTimeouts } from "./timeouts";
 import { schemaErrorFormatter, validatorCompiler } from "./validation";
@@ -134,7 +134,7 @@ export async function buildApp(opts: AppOptions) {
   // headers survive into error answers): the security headers, the request id, and while
   // draining `Connection: close` (so every request received during the drain is answered with it).
   app.addHook("onRequest", (req, reply, done) => {
-    reply.headers(securityHeaders);
+    addStaticHeaders(reply, securityHeaders);
     reply.header("x-request-id", req.id);
     if (lifecycle.draining) reply.header("connection", "close");
     done();

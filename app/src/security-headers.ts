@@ -46,3 +46,24 @@ export function staticHelmetHeaders(options: HelmetOptions): Readonly<Record<str
   if (failure) throw failure;
   return Object.freeze(headers);
 }
+
+/** Fastify's own store of a reply's headers (lower-case name -> value), read by reply.header(). */
+const REPLY_HEADERS = "fastify.reply.headers";
+let replyHeadersKey: symbol | null | undefined;
+
+/**
+ * Adds `headers` (names already lower-case, values strings: staticHelmetHeaders' output) to a
+ * reply, as `reply.headers(headers)` would. reply.headers() lower-cases every name and checks for
+ * set-cookie on each call — for the dozen static security headers on every response that was
+ * ~3% of a probe's CPU (measured). Fastify keeps a reply's headers in a plain object under a
+ * symbol; when it is there (found once, by its description) the headers are copied into it in one
+ * step, otherwise (a Fastify that stores them differently) reply.headers() is used.
+ */
+export function addStaticHeaders(reply: object, headers: Readonly<Record<string, string>>): void {
+  if (replyHeadersKey === undefined) {
+    replyHeadersKey = Object.getOwnPropertySymbols(reply).find((s) => s.description === REPLY_HEADERS) ?? null;
+  }
+  const store = replyHeadersKey && (reply as Record<symbol, unknown>)[replyHeadersKey];
+  if (store !== null && typeof store === "object") Object.assign(store, headers);
+  else (reply as { headers(h: Record<string, string>): unknown }).headers(headers);
+}

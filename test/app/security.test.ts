@@ -27,6 +27,7 @@ export async function rawRequest(port: number, raw: string): Promise<{ head: str
   return { head: lines[0], headers, body: data.slice(end + 4) };
 }
 import type { DbConfig } from "../../app/src/config";
+import { HELMET_OPTIONS, addStaticHeaders, staticHelmetHeaders } from "../../app/src/security-headers";
 
 describe("app: HTTP security", function () {
   this.timeout(30_000);
@@ -55,6 +56,17 @@ describe("app: HTTP security", function () {
       assert.equal(res.headers["x-powered-by"], undefined);
       assert.ok(res.headers["x-request-id"], url);
     }
+  });
+
+  it("adds the static headers through Fastify's header store, or through reply.headers() where there is none", async () => {
+    const headers = staticHelmetHeaders(HELMET_OPTIONS);
+    // a real reply (the store exists): what the API sends equals helmet's own output
+    const res = await app.inject({ method: "GET", url: "/livez" });
+    for (const [k, v] of Object.entries(headers)) assert.equal(res.headers[k], v, k);
+    // no such store: the public API is used instead
+    const seen: Record<string, string>[] = [];
+    addStaticHeaders({ headers: (h: Record<string, string>) => seen.push(h) }, headers);
+    assert.deepEqual(seen, [headers]);
   });
 
   it("a route's own helmet option (@fastify/helmet's route API) replaces the policy for that route only", async () => {
