@@ -49,7 +49,7 @@ export function staticHelmetHeaders(options: HelmetOptions): Readonly<Record<str
 
 /** Fastify's own store of a reply's headers (lower-case name -> value), read by reply.header(). */
 const REPLY_HEADERS = "fastify.reply.headers";
-let replyHeadersKey: symbol | null | undefined;
+let replyHeadersKey: symbol | undefined;
 
 /**
  * Adds `headers` (names already lower-case, values strings: staticHelmetHeaders' output) to a
@@ -60,10 +60,8 @@ let replyHeadersKey: symbol | null | undefined;
  * step, otherwise (a Fastify that stores them differently) reply.headers() is used.
  */
 export function addStaticHeaders(reply: object, headers: Readonly<Record<string, string>>): void {
-  if (replyHeadersKey === undefined) {
-    replyHeadersKey = Object.getOwnPropertySymbols(reply).find((s) => s.description === REPLY_HEADERS) ?? null;
-  }
-  const store = replyHeadersKey && (reply as Record<symbol, unknown>)[replyHeadersKey];
+  replyHeadersKey ??= Object.getOwnPropertySymbols(reply).find((s) => s.description === REPLY_HEADERS);
+  const store = replyHeadersKey === undefined ? undefined : (reply as Record<symbol, unknown>)[replyHeadersKey];
   if (store !== null && typeof store === "object") Object.assign(store, headers);
   else (reply as { headers(h: Record<string, string>): unknown }).headers(headers);
 }
