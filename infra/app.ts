@@ -3,7 +3,10 @@
  * `paved:appContract` for another) that says how paved builds and runs it — readable by an app
  * in any language, and the only thing infra knows about the app:
  *
- *   build        Dockerfile, build context and the paths whose content defines the image
+ *   build        Dockerfile and what the image is built from: `npmWorkspace: true` (the app is an
+ *                npm workspace of this repository; paved generates an app-only context, so the
+ *                image's identity is exactly its content), or a context and the paths whose
+ *                content defines the image (`inputs`)
  *   port         the container port the ALB forwards to            (per stack: paved:appPort)
  *   user         uid:gid the containers run as (never root)
  *   healthCheck  the ALB target group's HTTP check: readiness AND liveness (paved:appHealthCheckPath)
@@ -24,6 +27,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { ImageSource } from "./image";
 
 /** Repository root (Pulumi project directory): infra works with paths relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -47,12 +51,14 @@ export interface EnvVar {
 export interface AppContract {
     /** The contract file, relative to the repository root. */
     file: string;
-    /** Build context, relative to the repository root ("." = the root). */
-    context: string;
     /** Dockerfile, relative to the repository root. */
     dockerfile: string;
-    /** Paths (relative to the repository root) whose content defines the image (its tag hash). */
-    inputs: string[];
+    /**
+     * What the image is built from, paths relative to the repository root: the contract's directory
+     * as an npm workspace (`build.npmWorkspace`), or `build.context` with the paths whose content
+     * defines the image (`build.inputs`, default: the context).
+     */
+    buildFrom: ImageSource;
     port: number;
     user: string;
     healthCheck: { path: string; matcher: string };
@@ -83,6 +89,17 @@ const KNOWN_FIELDS = ["$comment", "$schema", "build", "port", "user", "healthChe
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && x !== "");
 
+/** The repository's npm workspaces (root package.json `workspaces`), or [] when it has none. */
+function readWorkspaces(root: string): string[] {
+    try {
+        const ws = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).workspaces;
+        const list = Array.isArray(ws) ? ws : Array.isArray(ws?.packages) ? ws.packages : [];
+        return list.filter((w: unknown): w is string => typeof w === "string").map((w: string) => path.posix.normalize(w));
+    } catch {
+        return [];
+    }
+}
+
 /** Parses and validates a contract document; `file` is relative to `root`. */
 export function parseAppContract(doc: unknown, file: string, root: string = REPO_ROOT): AppContract {
     const problems: string[] = [];
@@ -94,15 +111,30 @@ export function parseAppContract(doc: unknown, file: string, root: string = REPO
     const rel = (p: string) => path.posix.normalize(path.posix.join(dir, p));
 
     const build = d.build ?? {};
-    if (typeof build !== "object" || Array.isArray(build)) bad(`"build" must be an object with context and dockerfile`);
-    const context = rel(typeof build.context === "string" ? build.context : ".");
+    if (typeof build !== "object" || Array.isArray(build)) bad(`"build" must be an object with dockerfile and npmWorkspace or context`);
     const dockerfile = rel(typeof build.dockerfile === "string" ? build.dockerfile : "Dockerfile");
-    if (build.context !== undefined && typeof build.context !== "string") bad(`"build.context" must be a path relative to the contract file`);
-    if (context.startsWith("..")) bad(`"build.context" (${context}) must be inside the repository`);
     if (!fs.existsSync(path.join(root, dockerfile))) bad(`"build.dockerfile": ${dockerfile} does not exist`);
-    if (build.inputs !== undefined && !isStringList(build.inputs)) bad(`"build.inputs" must be a non-empty list of paths`);
-    const inputs = isStringList(build.inputs) ? build.inputs.map(rel) : [context];
-    for (const i of inputs) if (i.startsWith("..")) bad(`"build.inputs": ${i} is outside the repository`);
+    if (build.npmWorkspace !== undefined && typeof build.npmWorkspace !== "boolean") bad(`"build.npmWorkspace" must be true or false`);
+    let buildFrom: ImageSource;
+    if (build.npmWorkspace === true) {
+        // The image is built from a generated context (infra/image.ts imageContextFiles): the
+        // workspace's files and the root manifest and lockfile cut to its dependencies.
+        for (const k of ["context", "inputs"]) {
+            if (build[k] !== undefined) bad(`"build.${k}" cannot be combined with "build.npmWorkspace": paved generates the context from the workspace (and hashes exactly that); drop "build.${k}"`);
+        }
+        if (!dockerfile.startsWith(`${dir}/`)) bad(`"build.dockerfile" (${dockerfile}) must be inside the workspace ${dir}/ with "build.npmWorkspace" (only the workspace is in the generated context)`);
+        const workspaces = readWorkspaces(root);
+        if (!workspaces.includes(dir)) bad(`"build.npmWorkspace": ${dir} is not a workspace of the repository's package.json (workspaces: ${JSON.stringify(workspaces)}); add it there, or set "build.context" and "build.inputs" instead`);
+        buildFrom = { workspace: dir };
+    } else {
+        const context = rel(typeof build.context === "string" ? build.context : ".");
+        if (build.context !== undefined && typeof build.context !== "string") bad(`"build.context" must be a path relative to the contract file`);
+        if (context.startsWith("..")) bad(`"build.context" (${context}) must be inside the repository`);
+        if (build.inputs !== undefined && !isStringList(build.inputs)) bad(`"build.inputs" must be a non-empty list of paths`);
+        const inputs = isStringList(build.inputs) ? build.inputs.map(rel) : [context];
+        for (const i of inputs) if (i.startsWith("..")) bad(`"build.inputs": ${i} is outside the repository`);
+        buildFrom = { context, inputs };
+    }
 
     if (!Number.isInteger(d.port) || d.port < 1 || d.port > 65535) bad(`"port" must be an integer 1-65535 (the port the app listens on), got ${JSON.stringify(d.port)}`);
     const user = d.user ?? "1000:1000";
@@ -151,7 +183,7 @@ export function parseAppContract(doc: unknown, file: string, root: string = REPO
         env[name] = { source: v.source, description: v.description, value: v.value, containers: Array.isArray(containers) ? containers : [...CONTAINERS] };
     }
     if (problems.length) throw new AppContractError(file, problems);
-    return { file, context, dockerfile, inputs, port: d.port, user, healthCheck: { path: hc.path, matcher }, liveness, migrate, dbInit, env };
+    return { file, dockerfile, buildFrom, port: d.port, user, healthCheck: { path: hc.path, matcher }, liveness, migrate, dbInit, env };
 }
 
 /** Reads the contract file (relative to `root`). */

@@ -1,12 +1,15 @@
 /**
  * The app image: an ECR repository (scan on push, immutable tags, KMS, lifecycle)
- * and a docker.Image built from app/Dockerfile with the repository root as the
- * build context (npm workspaces need the root package.json and lockfile).
+ * and a docker.Image built from the app contract's Dockerfile (app/paved.app.json `build`).
  *
- * The tag is a content hash of the app sources, Dockerfile and lockfile, and the
- * task definition uses the pushed repo digest (`repo@sha256:…`): unchanged code
- * gives an unchanged task definition, so `pulumi up` does not redeploy the service,
- * and a tag can never silently point at different bits.
+ * Identity: the tag is a content hash of exactly what the image is built from (imageContextFiles)
+ * plus the build settings, and the task definition uses the pushed repo digest
+ * (`repo@sha256:…`): unchanged code gives an unchanged task definition, so `pulumi up` does not
+ * redeploy the service, and a tag can never silently point at different bits. An app that is an
+ * npm workspace of this repository (`build.npmWorkspace`, the default app) is built from a
+ * generated app-only context — the workspace's files plus a root manifest and lockfile cut to the
+ * workspace's dependencies — so bumping an infra provider or the policy pack neither changes the
+ * image nor re-tags (and redeploys) it. Any other app names its context and `build.inputs`.
  *
  * Re-deploy and revert: before building, the program asks ECR whether the repository already
  * holds the content tag (see existingImageDigest). If it does — a revert to an earlier commit,
@@ -28,20 +31,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 
-/** Repository root (build context). */
+/** Repository root (the Pulumi project directory). */
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
 /**
- * Paths (relative to the repo root) whose content defines the image. This must
- * cover every file app/Dockerfile.dockerignore lets into the build context
- * (a test checks the allow-list against it): @pulumi/docker rebuilds and pushes
- * whenever the context digest changes, and if the tag stayed the same the push
- * would be refused by the IMMUTABLE repository (ImageTagAlreadyExistsException).
- * policy/package.json is in the context because `npm ci` validates every
- * workspace manifest against the lockfile.
+ * What an image is built from (the app contract's `build`, see infra/app.ts), all paths relative to
+ * the repository root:
+ * - `{ workspace }`: an npm workspace of the repository (`build.npmWorkspace`). paved generates the
+ *   build context (imageContextFiles): the workspace's files and a root package.json and
+ *   package-lock.json cut to the workspace's dependencies, in the repository's layout.
+ * - `{ context, inputs }`: any other app. The context is used as it is; `inputs` are the paths
+ *   whose content defines the image (they must cover what the context lets into the build).
  */
-export const HASHED_PATHS = ["app", "package.json", "package-lock.json", "policy/package.json"];
-/** Never part of the image's identity (build outputs, local state, dependencies). */
+export type ImageSource = { workspace: string } | { context: string; inputs: readonly string[] };
+
+/** Never part of an image (build outputs, local state, dependencies; .env files are skipped too). */
 const SKIPPED = new Set(["node_modules", "dist", ".dev-pg", "coverage", ".git"]);
 
 function collect(root: string, rel: string, out: string[]): void {
@@ -58,21 +62,113 @@ function collect(root: string, rel: string, out: string[]): void {
     }
 }
 
+interface LockEntry {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+    link?: boolean;
+    resolved?: string;
+}
+
 /**
- * A deterministic content hash (first 12 hex chars of SHA-256 over paths and
- * bytes) of everything that goes into the image, plus the build settings
- * (`build`: platform, build args). A build setting change makes @pulumi/docker
- * rebuild just like a file change does, so it must give a new tag too —
- * otherwise switching paved:imagePlatform or paved:baseImage would push a
- * different image under an existing tag, which the IMMUTABLE repository refuses.
+ * The root manifest and lockfile the image build sees: the app's workspace alone and the lockfile
+ * entries it resolves to (production and build-time dependencies, at the same paths and versions
+ * as in the repository's lockfile). Infra and policy dependencies are not in them, so bumping a
+ * Pulumi provider or the policy pack changes neither the build context nor the image's tag.
  */
-export function appContentHash(root: string = REPO_ROOT, build: Record<string, unknown> = {}, inputs: readonly string[] = HASHED_PATHS): string {
-    const files: string[] = [];
-    for (const p of inputs) collect(root, p, files);
+export function appOnlyManifests(root: string, workspace: string): { packageJson: string; packageLock: string } {
+    const rootPkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+    const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+    const packages: Record<string, LockEntry> = lock.packages ?? {};
+    if (!packages[workspace]) {
+        throw new Error(`Image build: package-lock.json has no entry for the ${workspace} workspace; run \`npm install\` at the repository root.`);
+    }
+    // Node's resolution over lockfile paths: from <p>/node_modules/<d> up to node_modules/<d>.
+    const resolve = (from: string, dep: string): string | undefined => {
+        for (let dir = from; ; dir = dir.includes("/node_modules/") ? dir.slice(0, dir.lastIndexOf("/node_modules/")) : "") {
+            const candidate = dir ? `${dir}/node_modules/${dep}` : `node_modules/${dep}`;
+            if (packages[candidate]) return candidate;
+            if (!dir) return undefined;
+        }
+    };
+    const appName: string = JSON.parse(fs.readFileSync(path.join(root, workspace, "package.json"), "utf8")).name;
+    // The workspace itself and npm's link to it.
+    const keep = new Set<string>([workspace, `node_modules/${appName}`]);
+    const queue = [workspace];
+    while (queue.length) {
+        const at = queue.pop()!;
+        const e = packages[at];
+        const deps = { ...e.dependencies, ...e.optionalDependencies, ...e.peerDependencies, ...(at === workspace ? e.devDependencies : {}) };
+        for (const dep of Object.keys(deps).sort()) {
+            const found = resolve(at, dep);
+            if (found && !keep.has(found)) {
+                keep.add(found);
+                queue.push(found);
+            }
+        }
+    }
+    const name = `${rootPkg.name ?? "app"}-image`;
+    const rootEntry = { name, version: rootPkg.version, workspaces: [workspace] };
+    const kept: Record<string, unknown> = { "": rootEntry };
+    for (const k of Object.keys(packages).sort()) if (keep.has(k) && packages[k]) kept[k] = packages[k];
+    const packageJson = JSON.stringify({ name, version: rootPkg.version, private: true, workspaces: [workspace] }, null, 2) + "\n";
+    const packageLock = JSON.stringify({ name, version: rootPkg.version, lockfileVersion: lock.lockfileVersion, requires: true, packages: kept }, null, 2) + "\n";
+    return { packageJson, packageLock };
+}
+
+/**
+ * Every file the image is built from, path (relative to the repository root) -> bytes. For a
+ * workspace: the app-only root manifest and lockfile (appOnlyManifests) and the workspace's own
+ * files — exactly the generated build context (writeBuildContext). For a context: the files under
+ * `inputs`. The tag hashes these and nothing else.
+ */
+export function imageContextFiles(root: string, source: ImageSource): Map<string, Buffer> {
+    const files = new Map<string, Buffer>();
+    const paths: string[] = [];
+    if ("workspace" in source) {
+        const { packageJson, packageLock } = appOnlyManifests(root, source.workspace);
+        files.set("package.json", Buffer.from(packageJson));
+        files.set("package-lock.json", Buffer.from(packageLock));
+        collect(root, source.workspace, paths);
+    } else {
+        for (const p of source.inputs) collect(root, p, paths);
+    }
+    for (const f of paths.sort()) files.set(f, fs.readFileSync(path.join(root, f)));
+    return files;
+}
+
+/**
+ * Writes a workspace's generated build context (imageContextFiles) into `dir`, replacing what was
+ * there, and returns `dir`. The Dockerfile's own ignore file (`<Dockerfile>.dockerignore`) still
+ * applies inside it.
+ */
+export function writeBuildContext(dir: string, root: string, workspace: string): string {
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const [rel, bytes] of imageContextFiles(root, { workspace })) {
+        fs.mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), bytes);
+    }
+    return dir;
+}
+
+/** Where the program writes a workspace's generated build context (relative to the project directory; under node_modules, so git-ignored). */
+export const BUILD_CONTEXT_DIR = path.posix.join("node_modules", ".cache", "paved", "image-context");
+
+/**
+ * A deterministic content hash (first 12 hex chars of SHA-256 over paths and bytes) of what the
+ * image is built from (imageContextFiles: nothing else), plus the build settings (`build`:
+ * platform, build args, Dockerfile). A build setting change makes @pulumi/docker rebuild just like
+ * a file change does, so it must give a new tag too — otherwise switching paved:imagePlatform or
+ * paved:baseImage would push a different image under an existing tag, which the IMMUTABLE
+ * repository refuses.
+ */
+export function appContentHash(root: string, build: Record<string, unknown>, source: ImageSource): string {
+    const files = imageContextFiles(root, source);
     const h = crypto.createHash("sha256");
     h.update(JSON.stringify(Object.keys(build).sort().map((k) => [k, build[k]]))).update("\0");
-    for (const f of files.sort()) {
-        h.update(f).update("\0").update(fs.readFileSync(path.join(root, f))).update("\0");
+    for (const f of [...files.keys()].sort()) {
+        h.update(f).update("\0").update(files.get(f)!).update("\0");
     }
     return h.digest("hex").slice(0, 12);
 }
@@ -116,10 +212,8 @@ export interface ImageArgs {
     forceDelete: boolean;
     /** Dockerfile path relative to the repo root (the app contract's `build.dockerfile`). @default "app/Dockerfile" */
     dockerfile?: string;
-    /** Build context relative to the repo root (the app contract's `build.context`). @default "." */
-    context?: string;
-    /** Paths (relative to the repo root) whose content defines the image tag (the contract's `build.inputs`). @default HASHED_PATHS */
-    inputs?: string[];
+    /** What the image is built from (the app contract's `buildFrom`; one source of truth, so no default here). */
+    source: ImageSource;
     /** Tags applied to the repository. */
     tags: Record<string, string>;
 }
@@ -142,9 +236,10 @@ export class AppImage extends pulumi.ComponentResource {
         super("paved:aws:Image", name, {}, opts);
         const p = { parent: this };
         const dockerfile = args.dockerfile ?? "app/Dockerfile";
-        const context = args.context ?? ".";
+        const source = args.source;
+        const where = "workspace" in source ? `the generated context of the ${source.workspace} workspace` : `build context = ${source.context}`;
         if (!fs.existsSync(path.join(REPO_ROOT, dockerfile))) {
-            throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (build context = ${context}).`);
+            throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (${where}).`);
         }
         this.repository = new aws.ecr.Repository(`${name}-repo`, {
             name: args.name,
@@ -168,22 +263,27 @@ export class AppImage extends pulumi.ComponentResource {
         }, p);
 
         const buildArgs: Record<string, string> = args.baseImage ? { BASE_IMAGE: args.baseImage } : {};
-        // The default context (".") keeps the settings' shape, and so the tag, of images built before
-        // the context became configurable.
-        const settings = context === "." ? imageBuildSettings(args.platform, buildArgs, dockerfile) : { ...imageBuildSettings(args.platform, buildArgs, dockerfile), context };
-        this.tag = appContentHash(REPO_ROOT, settings, args.inputs ?? HASHED_PATHS);
+        // A context other than the root (".") takes part in the settings; a workspace's generated
+        // context is identified by its files (their paths name the workspace).
+        const base = imageBuildSettings(args.platform, buildArgs, dockerfile);
+        const settings = "context" in source && source.context !== "." ? { ...base, context: source.context } : base;
+        this.tag = appContentHash(REPO_ROOT, settings, source);
         const build = (): docker.Image => {
+            // A workspace is built from its generated app-only context (imageContextFiles), written
+            // only when there is something to build: the context digest @pulumi/docker diffs on then
+            // moves exactly when the tag does. The Dockerfile's ignore file (an allow-list: no
+            // node_modules, dist/, .env files) still applies inside either context: @pulumi/docker v4
+            // prefers `<dockerfile>.dockerignore` over the context's .dockerignore, for both the
+            // tarball it sends and the context digest it diffs on.
+            const context = "workspace" in source ? BUILD_CONTEXT_DIR : source.context;
+            if ("workspace" in source) writeBuildContext(path.join(REPO_ROOT, BUILD_CONTEXT_DIR), REPO_ROOT, source.workspace);
             const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
             return new docker.Image(`${name}-image`, {
                 imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
                 build: {
                     // Relative to the project directory, where the Pulumi CLI runs the program.
-                    // The context is the whole repository, so what reaches the engine is decided by
-                    // app/Dockerfile.dockerignore (an allow-list: no node_modules, dist/, .env files or
-                    // state): @pulumi/docker v4 prefers `<dockerfile>.dockerignore` over the context's
-                    // .dockerignore, for both the tarball it sends and the context digest it diffs on.
                     context,
-                    dockerfile,
+                    dockerfile: "workspace" in source ? path.posix.join(BUILD_CONTEXT_DIR, dockerfile) : dockerfile,
                     platform: args.platform,
                     builderVersion: "BuilderBuildKit",
                     args: buildArgs,

@@ -46,7 +46,7 @@ const network = new Network("network", {
 const image = new AppImage("image", {
     name, kmsKey: keys.keys.image, keepImages: cfg.ecrKeepImages, platform: cfg.imagePlatform,
     baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, forceDelete: cfg.destroyWithContents,
-    dockerfile: app.dockerfile, context: app.context, inputs: app.inputs, tags,
+    dockerfile: app.dockerfile, source: app.buildFrom, tags,
 });
 const storage = new Storage("storage", {
     name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,

@@ -15,8 +15,8 @@ describe("infra/app: the app contract", () => {
         const c = loadAppContract();
         assert.strictEqual(c.port, 3000);
         assert.strictEqual(c.dockerfile, "app/Dockerfile");
-        assert.strictEqual(c.context, ".");
-        assert.deepStrictEqual(c.inputs, ["app", "package.json", "package-lock.json", "policy/package.json"]);
+        // An npm workspace: paved generates its app-only build context (infra/image.ts).
+        assert.deepStrictEqual(c.buildFrom, { workspace: "app" });
         assert.deepStrictEqual(c.migrate, { command: ["node", "dist/migrate.js"] });
         assert.strictEqual(c.env.JWT_SECRET.source, "secret");
         assert.deepStrictEqual(c.dbInit, { command: ["node", "dist/db-init.js"] });
@@ -34,6 +34,22 @@ describe("infra/app: the app contract", () => {
             }
             return true;
         });
+    });
+
+    it("build.npmWorkspace: excludes context and inputs, needs a workspace of the root package.json and the Dockerfile inside it", () => {
+        const contract = (build: Record<string, unknown>, file = "app/paved.app.json") =>
+            parseAppContract({ build, port: 3000, healthCheck: { path: "/health" }, env: {} }, file);
+        assert.deepStrictEqual(contract({ npmWorkspace: true, dockerfile: "Dockerfile" }).buildFrom, { workspace: "app" });
+        assert.deepStrictEqual(contract({ context: "..", dockerfile: "Dockerfile", inputs: ["."] }).buildFrom, { context: ".", inputs: ["app"] });
+        const problems = (build: Record<string, unknown>, file?: string): string[] => {
+            try { contract(build, file); } catch (e: any) { return e.problems; }
+            assert.fail("accepted");
+        };
+        assert.match(problems({ npmWorkspace: true, dockerfile: "Dockerfile", context: ".." }).join("\n"), /"build.context" cannot be combined with "build.npmWorkspace"/);
+        assert.match(problems({ npmWorkspace: true, dockerfile: "Dockerfile", inputs: ["."] }).join("\n"), /"build.inputs" cannot be combined with "build.npmWorkspace"/);
+        assert.match(problems({ npmWorkspace: true, dockerfile: "../app/Dockerfile" }, "infra/paved.app.json").join("\n"), /infra is not a workspace of the repository's package.json .*"app"/);
+        assert.match(problems({ npmWorkspace: true, dockerfile: "../app/Dockerfile" }, "policy/paved.app.json").join("\n"), /must be inside the workspace policy\//);
+        assert.match(problems({ npmWorkspace: "yes", dockerfile: "Dockerfile" }).join("\n"), /"build.npmWorkspace" must be true or false/);
     });
 
     it("per-stack overrides replace the port and health path only when set", () => {

@@ -1,13 +1,14 @@
 import * as assert from "assert";
 import { appContentHash, imageBuildSettings, REPO_ROOT } from "../../infra/image";
 import { loadStackConfig, runPlan } from "../../infra/offline/plan";
+import { loadAppContract } from "../../infra/app";
 import { ofType, containers } from "./helpers";
 
 /** Re-deploy and revert: an image whose content tag is already in ECR is reused, never re-pushed. */
 describe("infra/image: re-deploy and revert reuse the pushed digest", function () {
     // Several offline plans of the whole program per test; slow on a loaded machine.
     this.timeout(240_000);
-    const tag = appContentHash(REPO_ROOT, imageBuildSettings(loadStackConfig("staging")["paved:imagePlatform"] ?? "linux/amd64", {}, "app/Dockerfile"));
+    const tag = appContentHash(REPO_ROOT, imageBuildSettings(loadStackConfig("staging")["paved:imagePlatform"] ?? "linux/amd64", {}, "app/Dockerfile"), loadAppContract().buildFrom);
     const repoUrl = "123456789012.dkr.ecr.us-east-1.amazonaws.com/paved-staging";
     const digest = (c: string) => `sha256:${c.repeat(64)}`;
     const images = (p: Awaited<ReturnType<typeof runPlan>>) => ofType(p, "docker:index/image:Image");
