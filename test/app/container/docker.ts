@@ -88,11 +88,14 @@ export async function stopEngine(stateDir: string): Promise<void> {
   });
 }
 
-/** The locally built stand-in for node:22-bookworm-slim (cached by tag across runs). */
-export async function ensureBaseImage(): Promise<string> {
+/**
+ * The locally built stand-ins (cached by tag across runs) for node:24-bookworm-slim (BASE_IMAGE,
+ * the build stage) and for debian:bookworm-slim (RUNTIME_BASE_IMAGE, the runtime stage).
+ */
+export async function ensureBaseImages(): Promise<{ base: string; runtimeBase: string }> {
   const r = await must("bash", [path.join(HELPERS_DIR, "build-base.sh")], { echo: "    [base] " });
   const lines = r.stdout.trim().split("\n");
-  return lines[lines.length - 1].trim();
+  return { base: lines[lines.length - 1].trim(), runtimeBase: `paved-base-os:${process.env.PAVED_DEBIAN_SUITE || "bookworm"}` };
 }
 
 /**

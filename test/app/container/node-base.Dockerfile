@@ -1,4 +1,4 @@
-# A stand-in for the official node:22-bookworm-slim image, for machines that cannot reach Docker
+# A stand-in for the official node:24-bookworm-slim image, for machines that cannot reach Docker
 # Hub. It mirrors the official image's conventions the app's Dockerfile relies on: node and npm on
 # PATH under /usr/local, a non-root `node` user with uid/gid 1000 and home /home/node, and
 # `node` as the default command. The OS layer is a debootstrap'ed Debian minbase imported by
