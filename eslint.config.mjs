@@ -20,6 +20,8 @@ export default defineConfig(
       "@typescript-eslint/no-require-imports": "off",
       // Our errors replace a low-level cause with a message naming the problem and the fix.
       "preserve-caught-error": "off",
+      // A `let` assigned once after a closure that reads it (e.g. a logger set after startup) stays a `let`.
+      "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
     },
   },
   {
