@@ -222,8 +222,10 @@ describe("app container image (app/Dockerfile)", function () {
       ...(await tmpVolume(IMAGE)),
       "--env-file", envFile,
       "-p", "127.0.0.1::3000",
-      // Exercise the image's own HEALTHCHECK command, just more often than its production interval.
-      "--health-interval", "1s", "--health-start-period", "0s",
+      // Exercise the image's own HEALTHCHECK command, just more often than its production interval,
+      // and with more time per probe than its 3 s: on a loaded 2-core CI machine (load average 25)
+      // one `docker exec node -e fetch(...)` took 4.3 s, which made the check flap to unhealthy.
+      "--health-interval", "1s", "--health-timeout", "10s", "--health-start-period", "0s",
       IMAGE,
     ]);
     const port = (await docker(["port", appContainer, "3000/tcp"])).stdout.trim().split("\n")[0].split(":").pop();
