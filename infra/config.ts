@@ -201,7 +201,7 @@ export const CONFIG_KEYS = {
     error5xxAlarmPercent: int(5, "ALB 5xx rate alarm threshold (% of requests)", { min: 1, max: 100 }),
     // --- delivery pipeline (infra/bootstrap): with the bootstrap's deploy roles, AWS refuses a role without it.
     permissionsBoundaryArn: str("", "IAM permissions boundary (policy ARN) that every IAM role of the stack carries: the bootstrap program's permissionsBoundaryArn output; empty = none", {
-        check: (v) => v === "" || /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@\/-]{1,512}$/.test(v) ? undefined : "must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>), e.g. the bootstrap program's permissionsBoundaryArn output",
+        check: (v) => v === "" || /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]{1,512}$/.test(v) ? undefined : "must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>), e.g. the bootstrap program's permissionsBoundaryArn output",
     }),
 } satisfies Record<string, KeySpec<any>>;
 

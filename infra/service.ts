@@ -14,7 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { PlatformVar, SecretVar } from "./contract.generated";
-import { AppContract, ContainerName, varsBySource } from "./app";
+import { AppContract, ContainerName } from "./app";
 import { policyJson } from "./tags";
 import { permissionsBoundary } from "./boundary";
 import { ecsDeploymentTimeout } from "./timeouts";

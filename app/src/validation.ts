@@ -31,7 +31,7 @@ export function findNul(data: unknown, path = "", depth = 0): string | undefined
   if (typeof data === "string") return data.includes("\u0000") ? path : undefined;
   if (typeof data !== "object" || data === null || depth > 32) return undefined;
   for (const key of Object.keys(data)) {
-    if (key.includes("\u0000")) return `${path}/${key.replace(/\u0000/g, "\\u0000")}`;
+    if (key.includes("\u0000")) return `${path}/${key.replaceAll("\u0000", "\\u0000")}`;
     const found = findNul((data as Record<string, unknown>)[key], `${path}/${key}`, depth + 1);
     if (found !== undefined) return found;
   }

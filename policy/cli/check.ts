@@ -8,7 +8,6 @@
 //       Writes a reviewed, expiring exemption into policy/config/<stack>.json.
 //
 // Both run on the one option parser every paved command uses (cli/options.ts).
-import * as fs from "fs";
 import * as path from "path";
 import { evaluateResources, Finding, formatFindings, loadPolicyConfig, PolicyPackConfigFile } from "../evaluator";
 import { InputError, readInputFile } from "../lib/inputs";

@@ -1,6 +1,5 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import { architecture, architectureDoc, ARCHITECTURE_DOC, toDot, toMermaid } from "../../infra/offline/diagram";
+import { architecture, toDot, toMermaid } from "../../infra/offline/diagram";
 import type { PlanResult } from "../../infra/offline/plan";
 import { plan } from "./helpers";
 

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import { policies, policyAreas } from "../../policy/policies";
-import { OUTPUT, renderPolicyReference } from "../../policy/scripts/policy-docs";
+import { renderPolicyReference } from "../../policy/scripts/policy-docs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const POLICY = path.join(ROOT, "policy");
