@@ -54,6 +54,7 @@ export function testPostgres(): Promise<TestPostgres> {
 
 // Root-level hook (registered when the first app test file imports this module).
 after(async function () {
-  this.timeout(20_000);
+  // close() waits up to 15 s for the server to exit, then removes its files; a loaded machine needs the margin.
+  this.timeout(60_000);
   if (instance) await instance.close().catch(() => undefined);
 });
