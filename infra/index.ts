@@ -34,7 +34,9 @@ const dbIdentifier = `${name}-db`;
 const app = withOverrides(loadAppContract(cfg.appContract), { port: cfg.appPort, healthCheckPath: cfg.appHealthCheckPath });
 const ACCESS_LOG_PREFIX = "alb";
 
-const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: cfg.isProd ? 30 : 7, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: cfg.isProd });
+// The tier profile (infra/tiers.ts): staging/prod differences the config does not carry.
+const tier = cfg.tier;
+const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: tier.kmsDeletionWindowDays, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: tier.protect });
 const logs = new Logs("logs", {
     name, dbIdentifier, dbLogExports: DB_LOG_EXPORTS, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags,
 });
@@ -50,19 +52,19 @@ const image = new AppImage("image", {
 });
 const storage = new Storage("storage", {
     name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
-    accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: cfg.isProd,
+    accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: tier.protect,
     forceDestroy: cfg.destroyWithContents, tags,
 });
 const database = new Database("database", {
     name, identifier: dbIdentifier, engineVersion: cfg.dbEngineVersion, instanceClass: cfg.dbInstanceClass,
     allocatedStorageGb: cfg.dbAllocatedStorageGb, maxAllocatedStorageGb: cfg.dbMaxAllocatedStorageGb,
     multiAz: cfg.dbMultiAz, backupRetentionDays: cfg.dbBackupRetentionDays, deletionProtection: cfg.dbDeletionProtection,
-    skipFinalSnapshot: cfg.dbSkipFinalSnapshot, protect: cfg.isProd, dbName: cfg.dbName, masterUsername: cfg.dbMasterUsername,
+    skipFinalSnapshot: cfg.dbSkipFinalSnapshot, protect: tier.protect, dbName: cfg.dbName, masterUsername: cfg.dbMasterUsername,
     monitoringIntervalSeconds: cfg.dbMonitoringIntervalSeconds, performanceInsightsRetentionDays: cfg.dbPerformanceInsightsRetentionDays,
     subnetIds: network.isolatedSubnetIds, securityGroup: network.databaseSecurityGroup, clientSecurityGroup: network.serviceSecurityGroup,
     storageKey: keys.keys.database, secretKey: keys.keys.secrets, logGroups: logs.database, tags,
 });
-const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: cfg.isProd ? 30 : 7, tags });
+const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: tier.secretRecoveryWindowDays, tags });
 const certificate = new Certificate("certificate", { domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, certificateArn: cfg.certificateArn, tags });
 const lb = new LoadBalancer("loadbalancer", {
     name, vpcId: network.vpc.id, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
@@ -75,10 +77,10 @@ const lb = new LoadBalancer("loadbalancer", {
 // paved:compute=ec2: hardened hosts behind a capacity provider, built once the cluster exists (docs/ec2.md).
 let capacity: Ec2Capacity | undefined;
 const onEc2 = cfg.compute === "ec2" ? (cluster: aws.ecs.Cluster) => (capacity = new Ec2Capacity("capacity", {
-    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, cfg.isProd)), vpcId: network.vpc.id,
+    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, tier)), vpcId: network.vpc.id,
     subnetIds: network.privateSubnetIds, s3PrefixListId: network.s3PrefixListId, rootVolumeGb: cfg.ec2RootVolumeGb,
     terminationProtection: cfg.ec2TerminationProtection, eniTrunking: cfg.ec2EniTrunking,
-    keyDeletionWindowDays: cfg.isProd ? 30 : 7, protect: cfg.isProd, tags,
+    keyDeletionWindowDays: tier.kmsDeletionWindowDays, protect: tier.protect, tags,
 })).capacityProvider : undefined;
 const service = new Service("service", {
     name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, imageKey: keys.keys.image, contract: app,
