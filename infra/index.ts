@@ -11,7 +11,8 @@ import { Keys } from "./keys";
 import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./observability";
 import { Network } from "./network";
 import { AppImage } from "./image";
-import { Database, DB_LOG_EXPORTS } from "./database";
+import { Database } from "./components/database";
+import { withAliases } from "./components/transform";
 import { AppSecrets } from "./secrets";
 import { Storage } from "./storage";
 import { Certificate } from "./certificate";
@@ -37,9 +38,7 @@ const ACCESS_LOG_PREFIX = "alb";
 // The tier profile (infra/tiers.ts): staging/prod differences the config does not carry.
 const tier = cfg.tier;
 const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: tier.kmsDeletionWindowDays, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: tier.protect });
-const logs = new Logs("logs", {
-    name, dbIdentifier, dbLogExports: DB_LOG_EXPORTS, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags,
-});
+const logs = new Logs("logs", { name, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags });
 const network = new Network("network", {
     name, cidr: cfg.vpcCidr, azCount: cfg.azCount, natGateways: cfg.natGateways as "single" | "perAz",
     natMode: cfg.natMode as "gateway" | "instance", natInstanceType: cfg.natInstanceType,
@@ -62,7 +61,11 @@ const database = new Database("database", {
     skipFinalSnapshot: cfg.dbSkipFinalSnapshot, protect: tier.protect, dbName: cfg.dbName, masterUsername: cfg.dbMasterUsername,
     monitoringIntervalSeconds: cfg.dbMonitoringIntervalSeconds, performanceInsightsRetentionDays: cfg.dbPerformanceInsightsRetentionDays,
     subnetIds: network.isolatedSubnetIds, securityGroup: network.databaseSecurityGroup, clientSecurityGroup: network.serviceSecurityGroup,
-    storageKey: keys.keys.database, secretKey: keys.keys.secrets, logGroups: logs.database, tags,
+    storageKey: keys.keys.database, secretKey: keys.keys.secrets, logKey: keys.keys.logs, logRetentionDays: cfg.logRetentionDays, tags,
+    transform: {
+        // Moved: these groups were children of Logs ("logs-rds-<type>") before Database owned them.
+        logGroup: (_args, opts, child) => { withAliases(opts, [{ name: child.replace(/^database-logs-/, "logs-rds-"), parent: pulumi.createUrn("logs", "paved:aws:Logs") }]); },
+    },
 });
 const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: tier.secretRecoveryWindowDays, tags });
 const certificate = new Certificate("certificate", { domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, certificateArn: cfg.certificateArn, tags });

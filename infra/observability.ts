@@ -11,10 +11,6 @@ import * as aws from "@pulumi/aws";
 export interface LogsArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
     name: string;
-    /** RDS instance identifier whose exported logs get a managed group. */
-    dbIdentifier: string;
-    /** RDS log types exported to CloudWatch. */
-    dbLogExports: string[];
     /** Retention for every group (days). */
     retentionDays: number;
     /** KMS key that encrypts every group. */
@@ -26,7 +22,6 @@ export interface LogsArgs {
 export class Logs extends pulumi.ComponentResource {
     public readonly service: aws.cloudwatch.LogGroup;
     public readonly flowLogs: aws.cloudwatch.LogGroup;
-    public readonly database: aws.cloudwatch.LogGroup[];
 
     constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Logs", name, {}, opts);
@@ -35,8 +30,7 @@ export class Logs extends pulumi.ComponentResource {
         }, { parent: this });
         this.service = group("service", `/ecs/${args.name}`);
         this.flowLogs = group("flow-logs", `/vpc/${args.name}/flow-logs`);
-        // RDS writes to this fixed name; pre-creating it is the only way to set retention and KMS.
-        this.database = args.dbLogExports.map((t) => group(`rds-${t}`, `/aws/rds/instance/${args.dbIdentifier}/${t}`));
+        // The database's groups belong to the Database component (infra/components/database.ts).
         this.registerOutputs({ serviceLogGroup: this.service.name });
     }
 }

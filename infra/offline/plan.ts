@@ -40,6 +40,11 @@ export interface PlanOptions {
     project?: string;
     /** What the mocked ECR registry already holds (default: nothing, as for a new stack). */
     registry?: MockRegistry;
+    /**
+     * Run this instead of the project's program (same config, mocks and capture): a test builds
+     * one component on its own this way. Its return value stands for the program's exports.
+     */
+    program?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 /** The program file `pulumi up` runs for a project: its Pulumi.yaml `main` (a folder means its index.ts). */
@@ -338,7 +343,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             for (const k of Object.keys(require.cache)) {
                 if (k.startsWith(INFRA_DIR + path.sep) && !k.startsWith(OFFLINE_DIR + path.sep)) delete require.cache[k];
             }
-            const program = require(projectEntry(spec));
+            const program = opts.program ? await opts.program() : require(projectEntry(spec));
             for (const [k, v] of Object.entries(program)) {
                 const o: any = pulumi.output(v as any);
                 outputs[k] = unwrap(await o.promise(true));
