@@ -51,7 +51,7 @@ export const ECS_RESERVED_MEMORY_MIB = 256;
  * (an 8 GiB m6i.large registers about 7.6 GiB); 6 % is the conservative figure used here.
  */
 export const KERNEL_RESERVED_PERCENT = 6;
-/** Service deploymentMaximumPercent (infra/service.ts): a rolling deploy runs up to twice the tasks. */
+/** Service deploymentMaximumPercent (infra/components/service.ts): a rolling deploy runs up to twice the tasks. */
 export const DEPLOYMENT_MAXIMUM_PERCENT = 200;
 
 export interface Ec2SizingInput {

@@ -16,8 +16,8 @@ import { withAliases } from "./components/transform";
 import { AppSecrets } from "./secrets";
 import { Storage } from "./storage";
 import { Certificate } from "./certificate";
-import { LoadBalancer } from "./loadbalancer";
-import { perContainer, Service } from "./service";
+import { LoadBalancer } from "./components/loadbalancer";
+import { perContainer, Service } from "./components/service";
 import { Ec2Capacity } from "./ec2";
 import { ec2Sizing } from "./ec2-sizing";
 import { loadAppContract, withOverrides } from "./app";
@@ -70,17 +70,17 @@ const database = new Database("database", {
 const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: tier.secretRecoveryWindowDays, tags });
 const certificate = new Certificate("certificate", { domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, certificateArn: cfg.certificateArn, tags });
 const lb = new LoadBalancer("loadbalancer", {
-    name, vpcId: network.vpc.id, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
+    name, vpcId: network.vpcId, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
     targetSecurityGroup: network.serviceSecurityGroup, targetPort: app.port,
     healthCheckPath: app.healthCheck.path, healthCheckMatcher: app.healthCheck.matcher, certificateArn: certificate.certificateArn,
     sslPolicy: cfg.sslPolicy, hstsMaxAgeSeconds: cfg.hstsMaxAgeSeconds, deletionProtection: cfg.albDeletionProtection,
-    idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogs.bucket.bucket, accessLogPrefix: ACCESS_LOG_PREFIX,
-    accessLogDependsOn: [storage.accessLogs.policy], domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
+    idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogBucketName, accessLogPrefix: ACCESS_LOG_PREFIX,
+    accessLogDependsOn: storage.accessLogDelivery, domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
 });
 // paved:compute=ec2: hardened hosts behind a capacity provider, built once the cluster exists (docs/ec2.md).
 let capacity: Ec2Capacity | undefined;
 const onEc2 = cfg.compute === "ec2" ? (cluster: aws.ecs.Cluster) => (capacity = new Ec2Capacity("capacity", {
-    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, tier)), vpcId: network.vpc.id,
+    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, tier)), vpcId: network.vpcId,
     subnetIds: network.privateSubnetIds, s3PrefixListId: network.s3PrefixListId, rootVolumeGb: cfg.ec2RootVolumeGb,
     terminationProtection: cfg.ec2TerminationProtection, eniTrunking: cfg.ec2EniTrunking,
     keyDeletionWindowDays: tier.kmsDeletionWindowDays, protect: tier.protect, tags,
@@ -102,7 +102,7 @@ const service = new Service("service", {
         // and logs in as the master user with the RDS-managed secret's password.
         DB_USER: perContainer({ app: cfg.dbAppUsername, migrate: cfg.dbMasterUsername }),
         DB_AUTH: "iam",
-        S3_BUCKET: storage.attachments.bucket.bucket,
+        S3_BUCKET: storage.attachmentsBucketName,
         AWS_REGION: cfg.region,
         RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
         // Strictly above the ALB idle timeout, so the ALB always closes an idle connection first.
@@ -115,12 +115,11 @@ const service = new Service("service", {
         JWT_SECRET: secrets.jwtSecret.arn,
     },
     secretArns: [database.masterSecretArn, secrets.jwtSecret.arn], secretsKey: keys.keys.secrets,
-    logGroup: logs.service, bucketArn: storage.attachments.bucket.arn, bucketKey: keys.keys.storage,
+    logGroup: logs.service, bucketArn: storage.attachmentsBucketArn, bucketKey: keys.keys.storage,
     dbConnectArn: pulumi.all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId, database.resourceId])
         .apply(([part, account, dbi]) => `arn:${part}:rds-db:${cfg.region}:${account}:dbuser:${dbi}/${cfg.dbAppUsername}`),
     subnetIds: network.privateSubnetIds, securityGroup: network.serviceSecurityGroup, databaseSecurityGroup: network.databaseSecurityGroup,
-    s3PrefixListId: network.s3PrefixListId, targetGroup: lb.targetGroup, albArnSuffix: lb.alb.arnSuffix,
-    listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
+    s3PrefixListId: network.s3PrefixListId, loadBalancer: lb, desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
     healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, containerInsights: cfg.containerInsights,
     migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2,
@@ -138,8 +137,8 @@ const service = new Service("service", {
 });
 const monitoring = new Monitoring("monitoring", {
     name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail, alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
-    albArnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix,
-    clusterName: service.cluster.name, serviceName: service.service.name, dbIdentifier: database.instance.identifier,
+    albArnSuffix: lb.arnSuffix, targetGroupArnSuffix: lb.targetGroupArnSuffix,
+    clusterName: service.clusterName, serviceName: service.serviceName, dbIdentifier: database.identifier,
     dbFreeStorageAlarmGb: cfg.dbFreeStorageAlarmGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
     latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name,
     extraWidgets: capacity?.dashboardWidgets(), tags,
@@ -148,22 +147,22 @@ capacity?.alarms(monitoring.topic.arn);
 
 export const appUrl = lb.url;
 export const healthUrl = pulumi.interpolate`${lb.url}${app.healthCheck.path}`;
-export const albDnsName = lb.alb.dnsName;
+export const albDnsName = lb.dnsName;
 export const dashboardUrl = monitoring.dashboardUrl;
 export const logGroupName = logs.service.name;
-export const clusterName = service.cluster.name;
-export const serviceName = service.service.name;
+export const clusterName = service.clusterName;
+export const serviceName = service.serviceName;
 /** The task definition this update deploys; `npm run verify` checks the service's primary deployment runs it. */
-export const taskDefinitionArn = service.taskDefinition.arn;
+export const taskDefinitionArn = service.taskDefinitionArn;
 export const awsRegion = cfg.region;
-export const migrateTaskDefinition = service.migrateTaskDefinition?.family;
+export const migrateTaskDefinition = service.migrateFamily;
 export const migrateNetwork = pulumi.all([network.privateSubnetIds, network.serviceSecurityGroup.id]).apply(([subnets, sg]) =>
     `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);
-export const dbEndpoint = database.instance.endpoint;
+export const dbEndpoint = database.endpoint;
 export const dbMasterSecretArn = database.masterSecretArn;
 export const imageDigest = image.repoDigest;
 export const imageTag = image.tag;
-export const attachmentsBucket = storage.attachments.bucket.bucket;
+export const attachmentsBucket = storage.attachmentsBucketName;
 export const alarmTopicArn = monitoring.topic.arn;
 /** compute=ec2 only: the hosts' Auto Scaling group (Session Manager targets, instance refreshes). */
 export const hostGroupName = capacity?.autoScalingGroup.name;

@@ -50,6 +50,8 @@ export function subnetCidr(cidr: string, index: number): string {
 
 export class Network extends pulumi.ComponentResource {
     public readonly vpc: aws.ec2.Vpc;
+    /** The VPC's id. */
+    public readonly vpcId: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string>[];
     public readonly privateSubnetIds: pulumi.Output<string>[];
     public readonly isolatedSubnetIds: pulumi.Output<string>[];
@@ -66,6 +68,7 @@ export class Network extends pulumi.ComponentResource {
         const azs = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, p);
         this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: t("vpc") }, p);
         const vpcId = this.vpc.id;
+        this.vpcId = vpcId;
 
         // Empty the default SG: resources that forget a group get no access at all.
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId, tags: t("default-locked") }, p);

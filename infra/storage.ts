@@ -120,6 +120,13 @@ export interface StorageArgs {
 export class Storage extends pulumi.ComponentResource {
     public readonly attachments: SecureBucket;
     public readonly accessLogs: SecureBucket;
+    /** The attachments bucket's name and ARN (the app's only bucket). */
+    public readonly attachmentsBucketName: pulumi.Output<string>;
+    public readonly attachmentsBucketArn: pulumi.Output<string>;
+    /** The ALB access-log bucket's name. */
+    public readonly accessLogBucketName: pulumi.Output<string>;
+    /** What log delivery needs before an ALB can write there (the bucket policy). */
+    public readonly accessLogDelivery: pulumi.Resource[];
 
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Storage", name, {}, opts);
@@ -147,6 +154,10 @@ export class Storage extends pulumi.ComponentResource {
                 Resource: pulumi.interpolate`${arn}/${args.accessLogPrefix}/AWSLogs/${accountId}/*`,
             }],
         }, { parent: this });
+        this.attachmentsBucketName = this.attachments.bucket.bucket;
+        this.attachmentsBucketArn = this.attachments.bucket.arn;
+        this.accessLogBucketName = this.accessLogs.bucket.bucket;
+        this.accessLogDelivery = [this.accessLogs.policy];
         this.registerOutputs({ attachmentsBucket: this.attachments.bucket.bucket });
     }
 }

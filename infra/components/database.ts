@@ -144,6 +144,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly masterSecretArn: pulumi.Output<string>;
     public readonly address: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
+    /** `<address>:<port>`. */
+    public readonly endpoint: pulumi.Output<string>;
     /** The instance's DbiResourceId (`db-…`), the resource part of an `rds-db:connect` ARN. */
     public readonly resourceId: pulumi.Output<string>;
 
@@ -256,6 +258,7 @@ export class Database extends pulumi.ComponentResource {
             customTimeouts: rdsTimeouts({ multiAz, maxAllocatedStorageGb }),
         } as pulumi.CustomResourceOptions));
         this.identifier = this.instance.identifier;
+        this.endpoint = this.instance.endpoint;
 
         // The secret is created by RDS; its ARN (with Secrets Manager's random suffix) comes from state, never typed by hand.
         this.masterSecretArn = this.instance.masterUserSecrets.apply((s) => {

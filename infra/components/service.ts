@@ -13,11 +13,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { PlatformVar, SecretVar } from "./contract.generated";
-import { AppContract, ContainerName, varsBySource } from "./app";
-import { policyJson } from "./tags";
-import { permissionsBoundary } from "./boundary";
-import { ecsDeploymentTimeout } from "./timeouts";
+import type { PlatformVar, SecretVar } from "../contract.generated";
+import { AppContract, ContainerName, varsBySource } from "../app";
+import { policyJson } from "../tags";
+import { permissionsBoundary } from "../boundary";
+import { ecsDeploymentTimeout } from "../timeouts";
+import type { LoadBalancer } from "./loadbalancer";
 
 /**
  * A platform value that differs per container (e.g. DB_USER: the app's own role in the app
@@ -123,12 +124,11 @@ export interface ServiceArgs {
     databaseSecurityGroup: aws.ec2.SecurityGroup;
     /** S3 gateway endpoint prefix list (egress 443 to S3 without NAT). */
     s3PrefixListId: pulumi.Input<string>;
-    /** Target group the service registers into. */
-    targetGroup: aws.lb.TargetGroup;
-    /** ALB ARN suffix + target group ARN suffix for request-count scaling. */
-    albArnSuffix: pulumi.Input<string>;
-    /** Listeners that must exist before the service attaches to the target group. */
-    listeners: pulumi.Resource[];
+    /**
+     * The load balancer in front of the service: the tasks register into its target group once
+     * its listeners exist, and request-count scaling reads its metrics.
+     */
+    loadBalancer: LoadBalancer;
     /** Tasks at first deploy. */
     desiredCount: number;
     /** Fewest tasks autoscaling may run (prod: at least one per AZ). */
@@ -187,6 +187,14 @@ export class Service extends pulumi.ComponentResource {
     public readonly service: aws.ecs.Service;
     public readonly executionRole: aws.iam.Role;
     public readonly taskRole: aws.iam.Role;
+    /** The ECS cluster's name. */
+    public readonly clusterName: pulumi.Output<string>;
+    /** The ECS service's name. */
+    public readonly serviceName: pulumi.Output<string>;
+    /** The app task definition's ARN (what this update deploys). */
+    public readonly taskDefinitionArn: pulumi.Output<string>;
+    /** The one-off migrate task definition's family (migrateOnDeploy off only). */
+    public readonly migrateFamily?: pulumi.Output<string>;
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Service", name, {}, opts);
@@ -355,7 +363,7 @@ export class Service extends pulumi.ComponentResource {
                 orderedPlacementStrategies: [{ type: "spread", field: "attribute:ecs.availability-zone" }, { type: "binpack", field: "memory" }],
             } : { launchType: "FARGATE", platformVersion: "LATEST" }),
             networkConfiguration: { subnets: args.subnetIds, securityGroups: [sgId], assignPublicIp: false },
-            loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: port }],
+            loadBalancers: [{ targetGroupArn: args.loadBalancer.targetGroupArn, containerName: "app", containerPort: port }],
             healthCheckGracePeriodSeconds,
             deploymentCircuitBreaker: { enable: true, rollback: true },
             alarms: { alarmNames: args.deploymentAlarmNames, enable: true, rollback: true },
@@ -367,7 +375,7 @@ export class Service extends pulumi.ComponentResource {
             propagateTags: "SERVICE",
             tags: args.tags,
         }, {
-            parent: this, dependsOn: capacityProviders ? [...args.listeners, capacityProviders] : args.listeners, ignoreChanges: ["desiredCount"],
+            parent: this, dependsOn: capacityProviders ? [...args.loadBalancer.listeners, capacityProviders] : args.loadBalancer.listeners, ignoreChanges: ["desiredCount"],
             customTimeouts: { create: `${deployMinutes}m`, update: `${deployMinutes}m`, delete: "20m" },
         });
 
@@ -392,9 +400,13 @@ export class Service extends pulumi.ComponentResource {
         policy("memory", args.memoryTargetPercent, { predefinedMetricType: "ECSServiceAverageMemoryUtilization" });
         policy("requests", args.requestsPerTarget, {
             predefinedMetricType: "ALBRequestCountPerTarget",
-            resourceLabel: pulumi.interpolate`${args.albArnSuffix}/${args.targetGroup.arnSuffix}`,
+            resourceLabel: args.loadBalancer.requestCountLabel,
         });
 
+        this.clusterName = this.cluster.name;
+        this.serviceName = this.service.name;
+        this.taskDefinitionArn = this.taskDefinition.arn;
+        this.migrateFamily = this.migrateTaskDefinition?.family;
         this.registerOutputs({ clusterName: this.cluster.name, serviceName: this.service.name });
     }
 }

@@ -65,6 +65,18 @@ export class LoadBalancer extends pulumi.ComponentResource {
     public readonly httpListener: aws.lb.Listener;
     /** https://<domain or ALB DNS name> */
     public readonly url: pulumi.Output<string>;
+    /** The ALB's DNS name. */
+    public readonly dnsName: pulumi.Output<string>;
+    /** The ALB's ARN suffix (`app/<name>/<id>`): the `LoadBalancer` dimension of its metrics. */
+    public readonly arnSuffix: pulumi.Output<string>;
+    /** The target group's ARN, for a service to register into. */
+    public readonly targetGroupArn: pulumi.Output<string>;
+    /** The target group's ARN suffix: the `TargetGroup` dimension of its metrics. */
+    public readonly targetGroupArnSuffix: pulumi.Output<string>;
+    /** `<alb suffix>/<target group suffix>`: the resource label of ALBRequestCountPerTarget scaling. */
+    public readonly requestCountLabel: pulumi.Output<string>;
+    /** The listeners: what must exist before a service attaches to the target group. */
+    public readonly listeners: pulumi.Resource[];
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:LoadBalancer", name, {}, opts);
@@ -142,6 +154,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
             }, p);
         }
         this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`https://${this.alb.dnsName}`;
+        this.dnsName = this.alb.dnsName;
+        this.arnSuffix = this.alb.arnSuffix;
+        this.targetGroupArn = this.targetGroup.arn;
+        this.targetGroupArnSuffix = this.targetGroup.arnSuffix;
+        this.requestCountLabel = pulumi.interpolate`${this.alb.arnSuffix}/${this.targetGroup.arnSuffix}`;
+        this.listeners = [this.httpsListener, this.httpListener];
         this.registerOutputs({ url: this.url, dnsName: this.alb.dnsName });
     }
 }
