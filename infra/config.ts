@@ -19,6 +19,7 @@ import { HEALTH_PATH } from "./app";
 import { currentRuntimeOptions, isRealRun, type RuntimeOptions } from "./runtime";
 import { checkRdsInstanceClass } from "./rds-classes";
 import { lowestFloor, TIER_NAMES, tierOf, type TierProfile } from "./tiers";
+import { Naming } from "./components/naming";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
@@ -493,7 +494,7 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
     }
     if (problems.length > 0) throw new ConfigErrors(problems);
     const warnings = placeholders.map((p) => `warning: ${p.key}=${p.value} is a placeholder; a real pulumi preview/up refuses it. Set yours: ${p.fix}`);
-    return { ...c, stack, region: awsRegion!, tier: tier!, name: `paved-${stack}`, secretKeys, warnings };
+    return { ...c, stack, region: awsRegion!, tier: tier!, name: new Naming(NAMESPACE, stack).prefix, secretKeys, warnings };
 }
 
 /** The sizing inputs of compute=ec2 (infra/ec2-sizing.ts) from the validated config. */

@@ -13,6 +13,7 @@ import { Network } from "./network";
 import { AppImage } from "./image";
 import { Database } from "./components/database";
 import { withAliases } from "./components/transform";
+import { Naming } from "./components/naming";
 import { AppSecrets } from "./secrets";
 import { Storage } from "./storage";
 import { Certificate } from "./certificate";
@@ -29,7 +30,9 @@ import { requirePolicyPack } from "./guard";
 requirePolicyPack();
 const cfg = loadConfig();
 const tags = baseTags(cfg);
-const name = cfg.name;
+// Every physical name starts `<project>-<stack>` (infra/components/naming.ts), e.g. paved-staging.
+const naming = new Naming(pulumi.getProject(), pulumi.getStack());
+const name = naming.prefix;
 const dbIdentifier = `${name}-db`;
 // The app: how its image is built and how it runs (port, health, migrations, environment).
 const app = withOverrides(loadAppContract(cfg.appContract), { port: cfg.appPort, healthCheckPath: cfg.appHealthCheckPath });

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { checkName } from "./naming";
 
 /**
  * Target-group health check: the app's DB-aware readiness endpoint. Path and matcher come from the
@@ -95,7 +96,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         }, p);
 
         this.alb = new aws.lb.LoadBalancer(`${name}-alb`, {
-            name: `${args.name}-alb`.slice(0, 32),
+            name: checkName("alb", `${args.name}-alb`),
             loadBalancerType: "application",
             internal: false,
             ipAddressType: "ipv4",

@@ -71,7 +71,7 @@ export class Naming {
 export function checkName(kind: NameKind, name: string): string {
     const limit = AWS_NAME_LIMITS[kind];
     if (name.length > limit) {
-        throw new NameTooLongError(`AWS name too long: ${JSON.stringify(name)} is ${name.length} characters; a ${kind} name allows at most ${limit}. Use a shorter stack name (pulumi stack init <shorter>) or project name.`);
+        throw new NameTooLongError(`AWS name too long: ${JSON.stringify(name)} is ${name.length} characters; AWS allows at most ${limit} for this name (${kind}). Use a shorter stack name (pulumi stack init <shorter>) or project name.`);
     }
     return name;
 }

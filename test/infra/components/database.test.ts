@@ -136,7 +136,7 @@ describe("infra/components/database: the component on its own", function () {
     });
 
     it("refuses an identifier longer than RDS allows, naming it and the limit", async () => {
-        await assert.rejects(build(undefined, { identifier: `db-${"x".repeat(70)}` }), /rdsIdentifier name allows at most 63/);
+        await assert.rejects(build(undefined, { identifier: `db-${"x".repeat(70)}` }), /AWS allows at most 63 for this name \(rdsIdentifier\)/);
     });
 
     it("in the stack: the groups moved from Logs keep their former URNs as aliases", async () => {
