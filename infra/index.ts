@@ -7,19 +7,19 @@
  */
 import { appKeepAliveSeconds, ec2SizingInput, loadConfig } from "./config";
 import { baseTags } from "./tags";
-import { Keys } from "./keys";
-import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./observability";
-import { Network } from "./network";
+import { Keys } from "./components/keys";
+import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./components/observability";
+import { Network } from "./components/network";
 import { AppImage } from "./image";
 import { Database } from "./components/database";
 import { withAliases } from "./components/transform";
 import { Naming } from "./components/naming";
-import { AppSecrets } from "./secrets";
-import { Storage } from "./storage";
-import { Certificate } from "./certificate";
+import { AppSecrets } from "./components/secrets";
+import { Storage } from "./components/storage";
+import { Certificate } from "./components/certificate";
 import { LoadBalancer } from "./components/loadbalancer";
 import { perContainer, Service } from "./components/service";
-import { Ec2Capacity } from "./ec2";
+import { Ec2Capacity } from "./components/ec2";
 import { ec2Sizing } from "./ec2-sizing";
 import { loadAppContract, withOverrides } from "./app";
 import * as pulumi from "@pulumi/pulumi";

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { accountInfo, policyJson } from "./tags";
+import { accountInfo, policyJson } from "../tags";
 
 export const KEY_PURPOSES = ["logs", "database", "secrets", "storage", "image"] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { accountInfo, policyJson } from "./tags";
+import { accountInfo, policyJson } from "../tags";
 
 export interface SecureBucketArgs {
     /** Bucket name prefix (AWS appends a unique suffix). */

@@ -10,9 +10,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { accountInfo, policyJson } from "./tags";
+import { accountInfo, policyJson } from "../tags";
 import { NatInstance } from "./natinstance";
-import { permissionsBoundary } from "./boundary";
+import { permissionsBoundary } from "../boundary";
 
 export interface NetworkArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
