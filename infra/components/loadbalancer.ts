@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { child, type Transform } from "./transform";
 import { checkName } from "./naming";
 
 /**
@@ -57,6 +58,14 @@ export interface LoadBalancerArgs {
     hostedZoneId: string;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        alb?: Transform<aws.lb.LoadBalancerArgs>;
+        targetGroup?: Transform<aws.lb.TargetGroupArgs>;
+        httpsListener?: Transform<aws.lb.ListenerArgs>;
+        httpListener?: Transform<aws.lb.ListenerArgs>;
+        aliasRecord?: Transform<aws.route53.RecordArgs>;
+    };
 }
 
 export class LoadBalancer extends pulumi.ComponentResource {
@@ -81,6 +90,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:LoadBalancer", name, {}, opts);
+        const t = args.transform ?? {};
         const p = { parent: this };
         const sgId = args.securityGroup.id;
         for (const port of [80, 443]) {
@@ -95,7 +105,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             fromPort: args.targetPort, toPort: args.targetPort, description: "App port from the load balancer only", tags: args.tags,
         }, p);
 
-        this.alb = new aws.lb.LoadBalancer(`${name}-alb`, {
+        this.alb = child(t.alb, aws.lb.LoadBalancer, `${name}-alb`, {
             name: checkName("alb", `${args.name}-alb`),
             loadBalancerType: "application",
             internal: false,
@@ -115,7 +125,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         // Pulumi creates the replacement before deleting the old one (the listener still uses it).
         // A fixed name would make that create fail with DuplicateTargetGroupName; Pulumi's
         // auto-name (`<logical name>-<random>`, kept within the 32-character limit) does not.
-        this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+        this.targetGroup = child(t.targetGroup, aws.lb.TargetGroup, `${name}-tg`, {
             targetType: "ip",
             port: args.targetPort,
             protocol: "HTTP",
@@ -126,7 +136,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             tags: args.tags,
         }, p);
 
-        this.httpsListener = new aws.lb.Listener(`${name}-https`, {
+        this.httpsListener = child(t.httpsListener, aws.lb.Listener, `${name}-https`, {
             loadBalancerArn: this.alb.arn,
             port: 443,
             protocol: "HTTPS",
@@ -140,7 +150,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             tags: args.tags,
         }, p);
 
-        this.httpListener = new aws.lb.Listener(`${name}-http`, {
+        this.httpListener = child(t.httpListener, aws.lb.Listener, `${name}-http`, {
             loadBalancerArn: this.alb.arn,
             port: 80,
             protocol: "HTTP",
@@ -149,7 +159,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         }, p);
 
         if (args.domain && args.hostedZoneId) {
-            new aws.route53.Record(`${name}-alias`, {
+            child(t.aliasRecord, aws.route53.Record, `${name}-alias`, {
                 zoneId: args.hostedZoneId, name: args.domain, type: "A",
                 aliases: [{ name: this.alb.dnsName, zoneId: this.alb.zoneId, evaluateTargetHealth: true }],
             }, p);

@@ -27,3 +27,12 @@ export function withAliases<Opts extends pulumi.ResourceOptions>(opts: Opts, ali
     opts.aliases = [...(opts.aliases ?? []), ...aliases];
     return opts;
 }
+
+/**
+ * Builds a child through its hook: `child(t.alb, aws.lb.LoadBalancer, name, args, opts)` is
+ * `new aws.lb.LoadBalancer(name, args, opts)` after the hook (if any) had its say.
+ */
+export function child<R, Args, Opts>(hook: Transform<Args, Opts> | undefined, ctor: new (name: string, args: Args, opts?: Opts) => R, name: string, args: Args, opts: Opts): R {
+    const [a, o] = transform(hook, name, args, { ...opts });
+    return new ctor(name, a, o);
+}
