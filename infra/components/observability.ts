@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { child, type Transform } from "./transform";
 
 export interface LogsArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
@@ -17,6 +18,10 @@ export interface LogsArgs {
     kmsKey: aws.kms.Key;
     /** Tags applied to every group. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    };
 }
 
 export class Logs extends pulumi.ComponentResource {
@@ -25,7 +30,8 @@ export class Logs extends pulumi.ComponentResource {
 
     constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Logs", name, {}, opts);
-        const group = (n: string, logName: string) => new aws.cloudwatch.LogGroup(`${name}-${n}`, {
+        const t = args.transform ?? {};
+        const group = (n: string, logName: string) => child(t.logGroup, aws.cloudwatch.LogGroup, `${name}-${n}`, {
             name: logName, retentionInDays: args.retentionDays, kmsKeyId: args.kmsKey.arn, tags: args.tags,
         }, { parent: this });
         this.service = group("service", `/ecs/${args.name}`);
@@ -79,6 +85,12 @@ export interface MonitoringArgs {
     extraWidgets?: pulumi.Input<object[]>;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        topic?: Transform<aws.sns.TopicArgs>;
+        alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+        dashboard?: Transform<aws.cloudwatch.DashboardArgs>;
+    };
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -95,8 +107,9 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Monitoring", name, {}, opts);
+        const t = args.transform ?? {};
         const p = { parent: this };
-        this.topic = new aws.sns.Topic(`${name}-alarms`, { name: `${args.name}-alarms`, kmsMasterKeyId: args.kmsKey.arn, tags: args.tags }, p);
+        this.topic = child(t.topic, aws.sns.Topic, `${name}-alarms`, { name: `${args.name}-alarms`, kmsMasterKeyId: args.kmsKey.arn, tags: args.tags }, p);
         if (args.alarmEmail) {
             new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, p);
         }
@@ -109,7 +122,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const ecs = { ClusterName: args.clusterName, ServiceName: args.serviceName };
         const rds = { DBInstanceIdentifier: args.dbIdentifier };
         const alarm = (n: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">) => {
-            const created = new aws.cloudwatch.MetricAlarm(`${name}-${n}`, {
+            const created = child(t.alarm, aws.cloudwatch.MetricAlarm, `${name}-${n}`, {
                 name: alarmName(args.name, n), treatMissingData: "notBreaching", ...a, ...actions, tags: args.tags,
             }, p);
             this.alarms.push(created);
@@ -180,7 +193,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     ...extraWidgets,
                 ],
             }));
-        this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: args.name, dashboardBody: body }, p);
+        this.dashboard = child(t.dashboard, aws.cloudwatch.Dashboard, `${name}-dashboard`, { dashboardName: args.name, dashboardBody: body }, p);
         this.dashboardUrl = pulumi.interpolate`https://${args.region}.console.aws.amazon.com/cloudwatch/home?region=${args.region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
         this.registerOutputs({ alarmTopicArn: this.topic.arn, dashboardUrl: this.dashboardUrl });
     }
