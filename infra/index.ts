@@ -33,7 +33,7 @@ const tags = baseTags(cfg);
 // Every physical name starts `<project>-<stack>` (infra/components/naming.ts), e.g. paved-staging.
 const naming = new Naming(pulumi.getProject(), pulumi.getStack());
 const name = naming.prefix;
-const dbIdentifier = `${name}-db`;
+const dbIdentifier = naming.name("rdsIdentifier", "db");
 // The app: how its image is built and how it runs (port, health, migrations, environment).
 const app = withOverrides(loadAppContract(cfg.appContract), { port: cfg.appPort, healthCheckPath: cfg.appHealthCheckPath });
 const ACCESS_LOG_PREFIX = "alb";
