@@ -18,6 +18,8 @@ import { closest } from "./offline/options";
 import { HEALTH_PATH } from "./app";
 import { currentRuntimeOptions, isRealRun, type RuntimeOptions } from "./runtime";
 import { checkRdsInstanceClass } from "./rds-classes";
+import { lowestFloor, TIER_NAMES, tierOf, type TierProfile } from "./tiers";
+import { Naming } from "./components/naming";
 
 /** The config namespace (= Pulumi project name). */
 export const NAMESPACE = "paved";
@@ -74,7 +76,7 @@ const bool = (def: boolean, description: string): KeySpec<boolean> => ({ type: "
  * Order here is the order of the README table and of Pulumi.yaml.
  */
 export const CONFIG_KEYS = {
-    environment: str("", "Deployment tier; prod turns on Multi-AZ, deletion protection, final snapshots and Pulumi protect", { allowed: ["staging", "prod"] }),
+    environment: str("", "Deployment tier (infra/tiers.ts); prod turns on Multi-AZ, deletion protection, final snapshots and Pulumi protect", { allowed: TIER_NAMES }),
     // --- network
     vpcCidr: str("10.0.0.0/16", "VPC IPv4 CIDR (a /16 to /20 private range)", {
         check: (v) => /^(10|172|192)\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|20)$/.test(v) ? undefined : "must be a private IPv4 CIDR with a /16 to /20 prefix, e.g. 10.0.0.0/16",
@@ -111,7 +113,7 @@ export const CONFIG_KEYS = {
     dbAllocatedStorageGb: int(20, "Initial gp3 storage (GiB)", { min: 20, max: 65536 }),
     dbMaxAllocatedStorageGb: int(100, "Storage autoscaling ceiling (GiB, at least 1.1 × dbAllocatedStorageGb, as RDS requires)", { min: 22, max: 65536 }),
     dbMultiAz: bool(false, "Multi-AZ standby (must be true for environment=prod)"),
-    dbBackupRetentionDays: int(30, "Automated backup retention in days (30 to 35)", { min: 30, max: 35 }),
+    dbBackupRetentionDays: int(lowestFloor("dbBackupRetentionDays"), `Automated backup retention in days (${lowestFloor("dbBackupRetentionDays")} to 35)`, { min: lowestFloor("dbBackupRetentionDays"), max: 35 }),
     dbDeletionProtection: bool(false, "RDS deletion protection (must be true for environment=prod)"),
     dbSkipFinalSnapshot: bool(false, "Skip the final snapshot on delete (staging only; refused for prod)"),
     dbName: str("paved", "Database name the app uses", {
@@ -178,7 +180,7 @@ export const CONFIG_KEYS = {
         placeholder: (region) => `arn:aws:acm:${region}:123456789012:certificate/offline-placeholder`,
     }),
     sslPolicy: str("ELBSecurityPolicy-TLS13-1-2-2021-06", "HTTPS listener TLS policy (TLS 1.2+ only)", { allowed: ALLOWED_SSL_POLICIES }),
-    hstsMaxAgeSeconds: int(31536000, "HSTS max-age injected by the HTTPS listener (at least one year)", { min: 31536000, max: 63072000 }),
+    hstsMaxAgeSeconds: int(31536000, "HSTS max-age injected by the HTTPS listener (at least one year)", { min: lowestFloor("hstsMaxAgeSeconds"), max: 63072000 }),
     albDeletionProtection: bool(false, "ALB deletion protection (must be true for environment=prod)"),
     // One value for both ends of the ALB→app connection: the app keeps idle connections open
     // KEEP_ALIVE_MARGIN_SECONDS longer (KEEP_ALIVE_TIMEOUT_SECONDS in the app contract), so the
@@ -252,7 +254,8 @@ export type AppConfig = { [K in ConfigKey]: ValueOf<K> extends boolean ? boolean
     stack: string;
     /** AWS region from `aws:region`. */
     region: string;
-    isProd: boolean;
+    /** The tier profile `environment` selects: floors, requirements, protect, deletion windows. */
+    tier: TierProfile;
     /** Resource name prefix, e.g. paved-staging. */
     name: string;
     /** Keys the stack sets as `secure:` (encrypted) values. */
@@ -377,11 +380,14 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
     const out: Record<string, any> = {};
     const invalid = new Set<string>();
     const secretKeys: string[] = [];
+    // The tier first: its defaults stand in for keys the stack file leaves unset.
+    const env = src.get("environment");
+    const tier: TierProfile | undefined = env !== undefined && (TIER_NAMES as string[]).includes(env) ? tierOf(env) : undefined;
     for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]) {
         const raw = src.get(key);
         if (raw !== undefined && src.isSecret?.(key)) secretKeys.push(key);
         if (raw === undefined) {
-            out[key] = spec.default;
+            out[key] = tier?.defaults[key as ConfigKey] ?? spec.default;
             continue;
         }
         const r = parseValue(key, spec, String(raw), stack);
@@ -419,7 +425,6 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
         if (certRegion !== awsRegion) fail(`Invalid config ${NAMESPACE}:certificateArn: the certificate is in ${certRegion} but the stack deploys to aws:region=${awsRegion}; an ALB can only use an ACM certificate from its own region. Request or import the certificate in ${awsRegion}, or use ${NAMESPACE}:domain + ${NAMESPACE}:hostedZoneId.`);
     }
     if (c.environment === "" && !invalid.has("environment")) fail(`Missing config ${NAMESPACE}:environment: must be one of: staging, prod. Set it in Pulumi.${stack}.yaml.`);
-    const isProd = c.environment === "prod";
 
     // Cross-key rules. Each message names every key involved. Prod hardening is not optional:
     // each relaxation is refused by name.
@@ -440,24 +445,27 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
         () => `Invalid config ${kv("dbAppUsername")}: must differ from ${fq("dbMasterUsername")}; the app never connects as the master user.`);
     rule(["dbFreeStorageAlarmGb", "dbAllocatedStorageGb"], c.dbFreeStorageAlarmGb >= c.dbAllocatedStorageGb,
         () => `Invalid config ${kv("dbFreeStorageAlarmGb")}: must be below ${fq("dbAllocatedStorageGb")} (${c.dbAllocatedStorageGb}), or the alarm fires as soon as the database exists.`);
-    if (isProd) {
-        const prodRule = (k: ConfigKey, broken: boolean, why: string) => rule([k], broken, () => `Invalid config ${kv(k)}: ${why}`);
-        prodRule("dbMultiAz", !c.dbMultiAz, `must be true when ${fq("environment")}=prod.`);
-        prodRule("dbDeletionProtection", !c.dbDeletionProtection, `must be true when ${fq("environment")}=prod.`);
-        prodRule("dbSkipFinalSnapshot", c.dbSkipFinalSnapshot, `prod always keeps a final snapshot (${fq("environment")}=prod); allowed: false.`);
-        prodRule("destroyWithContents", c.destroyWithContents, `prod never deletes bucket contents or images on destroy (${fq("environment")}=prod); allowed: false.`);
-        prodRule("albDeletionProtection", !c.albDeletionProtection, `must be true when ${fq("environment")}=prod.`);
-        prodRule("natMode", c.natMode !== "gateway", `prod keeps managed NAT gateways (a NAT instance is a single point of failure for egress; ${fq("environment")}=prod); allowed: gateway.`);
-        prodRule("minCapacity", c.minCapacity < 2, `prod needs at least 2 tasks, one per AZ (${fq("environment")}=prod).`);
-        // Without a subscriber the alarm topic publishes into the void: nobody hears about an outage.
-        rule(["alarmEmail", "alarmHttpsEndpoint"], c.alarmEmail === "" && c.alarmHttpsEndpoint === "",
-            () => `No alarm subscriber for stack "${stack}": prod needs ${fq("alarmEmail")} or ${fq("alarmHttpsEndpoint")}, or its alarms notify no one. Set one: \`pulumi config set ${fq("alarmEmail")} oncall@yourcompany.com --stack ${stack}\` (confirm the e-mail AWS sends).`);
+    if (tier) {
+        // The tier's floors and requirements (infra/tiers.ts): each relaxation refused by name.
+        for (const [k, floor] of Object.entries(tier.floors) as [ConfigKey, number][]) {
+            if (!(k in CONFIG_KEYS) || k === "ec2MinInstances") continue;
+            rule([k], (c[k] as number) < floor, () => k === "minCapacity"
+                ? `Invalid config ${kv(k)}: ${tier.name} needs at least ${floor} tasks, one per AZ (${fq("environment")}=${tier.name}).`
+                : `Invalid config ${kv(k)}: the ${tier.name} tier's floor is ${floor} (${fq("environment")}=${tier.name}, infra/tiers.ts); set it to ${floor} or more.`);
+        }
+        for (const r of tier.requires) {
+            if (r.onlyWith && String(c[r.onlyWith.key]) !== r.onlyWith.value) continue;
+            rule(r.onlyWith ? [r.key, r.onlyWith.key] : [r.key], c[r.key] !== r.value, () => `Invalid config ${kv(r.key)}: ${r.why}`);
+        }
+        if (tier.alarmSubscriberRequired) {
+            rule(["alarmEmail", "alarmHttpsEndpoint"], c.alarmEmail === "" && c.alarmHttpsEndpoint === "",
+                () => `No alarm subscriber for stack "${stack}": ${tier.name} needs ${fq("alarmEmail")} or ${fq("alarmHttpsEndpoint")}, or its alarms notify no one. Set one: \`pulumi config set ${fq("alarmEmail")} oncall@yourcompany.com --stack ${stack}\` (confirm the e-mail AWS sends).`);
+        }
     }
     const ec2Keys: ConfigKey[] = ["compute", "ec2InstanceType", "imagePlatform", "taskCpu", "taskMemoryMib", "minCapacity", "maxCapacity", "ec2MinInstances", "ec2MaxInstances", "ec2EniTrunking", "ec2TerminationProtection"];
     if (c.compute === "ec2" && !ec2Keys.some((k) => invalid.has(k))) {
-        if (isProd && !c.ec2TerminationProtection) fail(`Invalid config ${NAMESPACE}:ec2TerminationProtection=false: must be true when ${NAMESPACE}:environment=prod (hosts running tasks must never be scaled in).`);
         try {
-            ec2Sizing(ec2SizingInput(c, isProd));
+            ec2Sizing(ec2SizingInput(c, tier ?? tierOf("staging")));
         } catch (e) {
             if (e instanceof Ec2SizingError) fail(`${e.message} (stack "${stack}": set it with \`pulumi config set\` or in Pulumi.${stack}.yaml)`);
             else throw e;
@@ -486,14 +494,14 @@ export function loadConfig(source: ConfigSource | ((key: string) => string | und
     }
     if (problems.length > 0) throw new ConfigErrors(problems);
     const warnings = placeholders.map((p) => `warning: ${p.key}=${p.value} is a placeholder; a real pulumi preview/up refuses it. Set yours: ${p.fix}`);
-    return { ...c, stack, region: awsRegion!, isProd, name: `paved-${stack}`, secretKeys, warnings };
+    return { ...c, stack, region: awsRegion!, tier: tier!, name: new Naming(NAMESPACE, stack).prefix, secretKeys, warnings };
 }
 
 /** The sizing inputs of compute=ec2 (infra/ec2-sizing.ts) from the validated config. */
-export function ec2SizingInput(c: Pick<AppConfig, "ec2InstanceType" | "imagePlatform" | "taskCpu" | "taskMemoryMib" | "minCapacity" | "maxCapacity" | "ec2MinInstances" | "ec2MaxInstances" | "ec2EniTrunking">, isProd: boolean) {
+export function ec2SizingInput(c: Pick<AppConfig, "ec2InstanceType" | "imagePlatform" | "taskCpu" | "taskMemoryMib" | "minCapacity" | "maxCapacity" | "ec2MinInstances" | "ec2MaxInstances" | "ec2EniTrunking">, tier: TierProfile) {
     return {
         instanceType: c.ec2InstanceType, imagePlatform: c.imagePlatform, taskCpu: c.taskCpu, taskMemoryMib: c.taskMemoryMib,
         minCapacity: c.minCapacity, maxCapacity: c.maxCapacity, minInstances: c.ec2MinInstances, maxInstances: c.ec2MaxInstances,
-        eniTrunking: c.ec2EniTrunking, isProd,
+        eniTrunking: c.ec2EniTrunking, tier: tier.name, minInstancesFloor: tier.floors.ec2MinInstances,
     };
 }

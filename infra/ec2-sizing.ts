@@ -51,10 +51,8 @@ export const ECS_RESERVED_MEMORY_MIB = 256;
  * (an 8 GiB m6i.large registers about 7.6 GiB); 6 % is the conservative figure used here.
  */
 export const KERNEL_RESERVED_PERCENT = 6;
-/** Service deploymentMaximumPercent (infra/service.ts): a rolling deploy runs up to twice the tasks. */
+/** Service deploymentMaximumPercent (infra/components/service.ts): a rolling deploy runs up to twice the tasks. */
 export const DEPLOYMENT_MAXIMUM_PERCENT = 200;
-/** Prod keeps at least this many hosts, so losing one AZ or instance never stops every task. */
-export const PROD_MIN_INSTANCES = 2;
 
 export interface Ec2SizingInput {
     /** paved:ec2InstanceType ("" = DEFAULT_INSTANCE_TYPE for the architecture). */
@@ -71,7 +69,10 @@ export interface Ec2SizingInput {
     maxInstances: number;
     /** paved:ec2EniTrunking. */
     eniTrunking: boolean;
-    isProd: boolean;
+    /** The tier (infra/tiers.ts), for messages. */
+    tier: string;
+    /** The tier's floor of hosts (infra/tiers.ts floors.ec2MinInstances): at least 2 in prod, one per AZ. */
+    minInstancesFloor: number;
 }
 
 export interface Ec2Sizing {
@@ -150,15 +151,15 @@ export function ec2Sizing(i: Ec2SizingInput): Ec2Sizing {
     const perInstanceText = `${tasksPerInstance} task(s) per ${name} (limited by ${limitedBy}: ${limitedBy === "network interfaces" ? eniText : capacityText})`;
     const peak = Math.ceil(i.maxCapacity * DEPLOYMENT_MAXIMUM_PERCENT / 100);
     const neededMax = Math.ceil(peak / tasksPerInstance);
-    const floorMin = i.isProd ? PROD_MIN_INSTANCES : 1;
+    const floorMin = i.minInstancesFloor;
     const minInstances = i.minInstances || Math.max(Math.ceil(i.minCapacity / tasksPerInstance), floorMin);
     const maxInstances = i.maxInstances || Math.max(neededMax, minInstances);
 
     if (i.maxInstances && i.maxInstances < neededMax) {
         fail(`Invalid config paved:ec2MaxInstances=${i.maxInstances}: paved:maxCapacity=${i.maxCapacity} tasks can double to ${peak} during a rolling deploy (deploymentMaximumPercent ${DEPLOYMENT_MAXIMUM_PERCENT}), and at ${perInstanceText} that takes ${neededMax} instances. Set paved:ec2MaxInstances to at least ${neededMax} (or 0 to derive it), choose a larger paved:ec2InstanceType${type.trunking && !i.eniTrunking ? ", turn on paved:ec2EniTrunking" : ""}, or lower paved:maxCapacity.`);
     }
-    if (i.minInstances && i.isProd && i.minInstances < PROD_MIN_INSTANCES) {
-        fail(`Invalid config paved:ec2MinInstances=${i.minInstances}: prod keeps at least ${PROD_MIN_INSTANCES} instances (in different AZs), so one lost host never stops every task. Set it to ${PROD_MIN_INSTANCES} or more (or 0 to derive it).`);
+    if (i.minInstances && i.minInstances < floorMin) {
+        fail(`Invalid config paved:ec2MinInstances=${i.minInstances}: ${i.tier} keeps at least ${floorMin} instances (in different AZs), so one lost host never stops every task. Set it to ${floorMin} or more (or 0 to derive it).`);
     }
     if (minInstances > maxInstances) {
         fail(`Invalid config paved:ec2MinInstances=${minInstances}: must be <= paved:ec2MaxInstances (${maxInstances}).`);

@@ -7,17 +7,19 @@
  */
 import { appKeepAliveSeconds, ec2SizingInput, loadConfig } from "./config";
 import { baseTags } from "./tags";
-import { Keys } from "./keys";
-import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./observability";
-import { Network } from "./network";
+import { Keys } from "./components/keys";
+import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./components/observability";
+import { Network } from "./components/network";
 import { AppImage } from "./image";
-import { Database, DB_LOG_EXPORTS } from "./database";
-import { AppSecrets } from "./secrets";
-import { Storage } from "./storage";
-import { Certificate } from "./certificate";
-import { LoadBalancer } from "./loadbalancer";
-import { perContainer, Service } from "./service";
-import { Ec2Capacity } from "./ec2";
+import { Database } from "./components/database";
+import { withAliases } from "./components/transform";
+import { Naming } from "./components/naming";
+import { AppSecrets } from "./components/secrets";
+import { Storage } from "./components/storage";
+import { Certificate } from "./components/certificate";
+import { LoadBalancer } from "./components/loadbalancer";
+import { perContainer, Service } from "./components/service";
+import { Ec2Capacity } from "./components/ec2";
 import { ec2Sizing } from "./ec2-sizing";
 import { loadAppContract, withOverrides } from "./app";
 import * as pulumi from "@pulumi/pulumi";
@@ -28,16 +30,18 @@ import { requirePolicyPack } from "./guard";
 requirePolicyPack();
 const cfg = loadConfig();
 const tags = baseTags(cfg);
-const name = cfg.name;
-const dbIdentifier = `${name}-db`;
+// Every physical name starts `<project>-<stack>` (infra/components/naming.ts), e.g. paved-staging.
+const naming = new Naming(pulumi.getProject(), pulumi.getStack());
+const name = naming.prefix;
+const dbIdentifier = naming.name("rdsIdentifier", "db");
 // The app: how its image is built and how it runs (port, health, migrations, environment).
 const app = withOverrides(loadAppContract(cfg.appContract), { port: cfg.appPort, healthCheckPath: cfg.appHealthCheckPath });
 const ACCESS_LOG_PREFIX = "alb";
 
-const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: cfg.isProd ? 30 : 7, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: cfg.isProd });
-const logs = new Logs("logs", {
-    name, dbIdentifier, dbLogExports: DB_LOG_EXPORTS, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags,
-});
+// The tier profile (infra/tiers.ts): staging/prod differences the config does not carry.
+const tier = cfg.tier;
+const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: tier.kmsDeletionWindowDays, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: tier.protect });
+const logs = new Logs("logs", { name, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags });
 const network = new Network("network", {
     name, cidr: cfg.vpcCidr, azCount: cfg.azCount, natGateways: cfg.natGateways as "single" | "perAz",
     natMode: cfg.natMode as "gateway" | "instance", natInstanceType: cfg.natInstanceType,
@@ -50,35 +54,39 @@ const image = new AppImage("image", {
 });
 const storage = new Storage("storage", {
     name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
-    accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: cfg.isProd,
+    accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: tier.protect,
     forceDestroy: cfg.destroyWithContents, tags,
 });
 const database = new Database("database", {
     name, identifier: dbIdentifier, engineVersion: cfg.dbEngineVersion, instanceClass: cfg.dbInstanceClass,
     allocatedStorageGb: cfg.dbAllocatedStorageGb, maxAllocatedStorageGb: cfg.dbMaxAllocatedStorageGb,
     multiAz: cfg.dbMultiAz, backupRetentionDays: cfg.dbBackupRetentionDays, deletionProtection: cfg.dbDeletionProtection,
-    skipFinalSnapshot: cfg.dbSkipFinalSnapshot, protect: cfg.isProd, dbName: cfg.dbName, masterUsername: cfg.dbMasterUsername,
+    skipFinalSnapshot: cfg.dbSkipFinalSnapshot, protect: tier.protect, dbName: cfg.dbName, masterUsername: cfg.dbMasterUsername,
     monitoringIntervalSeconds: cfg.dbMonitoringIntervalSeconds, performanceInsightsRetentionDays: cfg.dbPerformanceInsightsRetentionDays,
     subnetIds: network.isolatedSubnetIds, securityGroup: network.databaseSecurityGroup, clientSecurityGroup: network.serviceSecurityGroup,
-    storageKey: keys.keys.database, secretKey: keys.keys.secrets, logGroups: logs.database, tags,
+    storageKey: keys.keys.database, secretKey: keys.keys.secrets, logKey: keys.keys.logs, logRetentionDays: cfg.logRetentionDays, tags,
+    transform: {
+        // Moved: these groups were children of Logs ("logs-rds-<type>") before Database owned them.
+        logGroup: (_args, opts, child) => { withAliases(opts, [{ name: child.replace(/^database-logs-/, "logs-rds-"), parent: pulumi.createUrn("logs", "paved:aws:Logs") }]); },
+    },
 });
-const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: cfg.isProd ? 30 : 7, tags });
+const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: tier.secretRecoveryWindowDays, tags });
 const certificate = new Certificate("certificate", { domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, certificateArn: cfg.certificateArn, tags });
 const lb = new LoadBalancer("loadbalancer", {
-    name, vpcId: network.vpc.id, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
+    name, vpcId: network.vpcId, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
     targetSecurityGroup: network.serviceSecurityGroup, targetPort: app.port,
     healthCheckPath: app.healthCheck.path, healthCheckMatcher: app.healthCheck.matcher, certificateArn: certificate.certificateArn,
     sslPolicy: cfg.sslPolicy, hstsMaxAgeSeconds: cfg.hstsMaxAgeSeconds, deletionProtection: cfg.albDeletionProtection,
-    idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogs.bucket.bucket, accessLogPrefix: ACCESS_LOG_PREFIX,
-    accessLogDependsOn: [storage.accessLogs.policy], domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
+    idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogBucketName, accessLogPrefix: ACCESS_LOG_PREFIX,
+    accessLogDependsOn: storage.accessLogDelivery, domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
 });
 // paved:compute=ec2: hardened hosts behind a capacity provider, built once the cluster exists (docs/ec2.md).
 let capacity: Ec2Capacity | undefined;
 const onEc2 = cfg.compute === "ec2" ? (cluster: aws.ecs.Cluster) => (capacity = new Ec2Capacity("capacity", {
-    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, cfg.isProd)), vpcId: network.vpc.id,
+    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, tier)), vpcId: network.vpcId,
     subnetIds: network.privateSubnetIds, s3PrefixListId: network.s3PrefixListId, rootVolumeGb: cfg.ec2RootVolumeGb,
     terminationProtection: cfg.ec2TerminationProtection, eniTrunking: cfg.ec2EniTrunking,
-    keyDeletionWindowDays: cfg.isProd ? 30 : 7, protect: cfg.isProd, tags,
+    keyDeletionWindowDays: tier.kmsDeletionWindowDays, protect: tier.protect, tags,
 })).capacityProvider : undefined;
 const service = new Service("service", {
     name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, imageKey: keys.keys.image, contract: app,
@@ -97,7 +105,7 @@ const service = new Service("service", {
         // and logs in as the master user with the RDS-managed secret's password.
         DB_USER: perContainer({ app: cfg.dbAppUsername, migrate: cfg.dbMasterUsername }),
         DB_AUTH: "iam",
-        S3_BUCKET: storage.attachments.bucket.bucket,
+        S3_BUCKET: storage.attachmentsBucketName,
         AWS_REGION: cfg.region,
         RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
         // Strictly above the ALB idle timeout, so the ALB always closes an idle connection first.
@@ -110,12 +118,11 @@ const service = new Service("service", {
         JWT_SECRET: secrets.jwtSecret.arn,
     },
     secretArns: [database.masterSecretArn, secrets.jwtSecret.arn], secretsKey: keys.keys.secrets,
-    logGroup: logs.service, bucketArn: storage.attachments.bucket.arn, bucketKey: keys.keys.storage,
+    logGroup: logs.service, bucketArn: storage.attachmentsBucketArn, bucketKey: keys.keys.storage,
     dbConnectArn: pulumi.all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId, database.resourceId])
         .apply(([part, account, dbi]) => `arn:${part}:rds-db:${cfg.region}:${account}:dbuser:${dbi}/${cfg.dbAppUsername}`),
     subnetIds: network.privateSubnetIds, securityGroup: network.serviceSecurityGroup, databaseSecurityGroup: network.databaseSecurityGroup,
-    s3PrefixListId: network.s3PrefixListId, targetGroup: lb.targetGroup, albArnSuffix: lb.alb.arnSuffix,
-    listeners: [lb.httpsListener, lb.httpListener], desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
+    s3PrefixListId: network.s3PrefixListId, loadBalancer: lb, desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
     cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
     healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, containerInsights: cfg.containerInsights,
     migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2,
@@ -133,8 +140,8 @@ const service = new Service("service", {
 });
 const monitoring = new Monitoring("monitoring", {
     name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail, alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
-    albArnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix,
-    clusterName: service.cluster.name, serviceName: service.service.name, dbIdentifier: database.instance.identifier,
+    albArnSuffix: lb.arnSuffix, targetGroupArnSuffix: lb.targetGroupArnSuffix,
+    clusterName: service.clusterName, serviceName: service.serviceName, dbIdentifier: database.identifier,
     dbFreeStorageAlarmGb: cfg.dbFreeStorageAlarmGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
     latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name,
     extraWidgets: capacity?.dashboardWidgets(), tags,
@@ -143,22 +150,22 @@ capacity?.alarms(monitoring.topic.arn);
 
 export const appUrl = lb.url;
 export const healthUrl = pulumi.interpolate`${lb.url}${app.healthCheck.path}`;
-export const albDnsName = lb.alb.dnsName;
+export const albDnsName = lb.dnsName;
 export const dashboardUrl = monitoring.dashboardUrl;
 export const logGroupName = logs.service.name;
-export const clusterName = service.cluster.name;
-export const serviceName = service.service.name;
+export const clusterName = service.clusterName;
+export const serviceName = service.serviceName;
 /** The task definition this update deploys; `npm run verify` checks the service's primary deployment runs it. */
-export const taskDefinitionArn = service.taskDefinition.arn;
+export const taskDefinitionArn = service.taskDefinitionArn;
 export const awsRegion = cfg.region;
-export const migrateTaskDefinition = service.migrateTaskDefinition?.family;
+export const migrateTaskDefinition = service.migrateFamily;
 export const migrateNetwork = pulumi.all([network.privateSubnetIds, network.serviceSecurityGroup.id]).apply(([subnets, sg]) =>
     `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);
-export const dbEndpoint = database.instance.endpoint;
+export const dbEndpoint = database.endpoint;
 export const dbMasterSecretArn = database.masterSecretArn;
 export const imageDigest = image.repoDigest;
 export const imageTag = image.tag;
-export const attachmentsBucket = storage.attachments.bucket.bucket;
+export const attachmentsBucket = storage.attachmentsBucketName;
 export const alarmTopicArn = monitoring.topic.arn;
 /** compute=ec2 only: the hosts' Auto Scaling group (Session Manager targets, instance refreshes). */
 export const hostGroupName = capacity?.autoScalingGroup.name;

@@ -7,7 +7,7 @@
  * arithmetic over the stack's own settings; a test checks the arithmetic and that the program
  * passes it on.
  */
-import { HEALTH_CHECK } from "./loadbalancer";
+import { HEALTH_CHECK } from "./components/loadbalancer";
 
 /** Seconds ECS takes to place a Fargate task, pull the image and start the containers (generous). */
 export const TASK_START_SECONDS = 120;

@@ -17,7 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { requirePolicyPack } from "../guard";
-import { SecureBucket } from "../storage";
+import { SecureBucket } from "../components/storage";
 import { accountInfo, policyJson } from "../tags";
 import { loadBootstrapConfig } from "./config";
 import {

@@ -3,7 +3,7 @@
  * sides honest without infra importing the app's code:
  *   - app/src/contract.ts: ENV_CONTRACT for the TypeScript app's startup validation;
  *   - infra/contract.generated.ts: the platform and secret variable names, which type the values
- *     the program must give (infra/service.ts), so a variable without a value is a type error.
+ *     the program must give (infra/components/service.ts), so a variable without a value is a type error.
  * Regenerate with `npm run docs` (a test fails when either file is stale).
  */
 import { AppContract, DEFAULT_CONTRACT, loadAppContract, varsBySource } from "../app";

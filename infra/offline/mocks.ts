@@ -9,7 +9,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { ELB_ACCOUNT_REGIONS } from "../storage";
+import { ELB_ACCOUNT_REGIONS } from "../components/storage";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 

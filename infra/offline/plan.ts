@@ -40,6 +40,11 @@ export interface PlanOptions {
     project?: string;
     /** What the mocked ECR registry already holds (default: nothing, as for a new stack). */
     registry?: MockRegistry;
+    /**
+     * Run this instead of the project's program (same config, mocks and capture): a test builds
+     * one component on its own this way. Its return value stands for the program's exports.
+     */
+    program?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 /** The program file `pulumi up` runs for a project: its Pulumi.yaml `main` (a folder means its index.ts). */
@@ -66,6 +71,11 @@ export interface ExportResource {
     propertyDependencies?: Record<string, string[]>;
     /** The resource's customTimeouts option, when set (as `pulumi stack export` records it). */
     customTimeouts?: { create?: string; update?: string; delete?: string };
+    /**
+     * Former URNs this resource answers to (its `aliases` option, resolved to URNs like the engine
+     * does, plus those inherited from its parent's aliases); set only when there are any.
+     */
+    aliases?: string[];
 }
 
 /** `pulumi stack export` version 3. */
@@ -197,6 +207,61 @@ interface Captured {
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
     customTimeouts?: { create?: string; update?: string; delete?: string };
+    /** The `aliases` option as sent to the engine: URNs, or specs whose blanks mean "as now". */
+    aliases: AliasSpec[];
+}
+
+/** One entry of a resource's `aliases` option as the engine receives it. */
+interface AliasSpec {
+    urn?: string;
+    name?: string;
+    type?: string;
+    stack?: string;
+    project?: string;
+    parentUrn?: string;
+    noParent?: boolean;
+}
+
+/** The type part of a URN (`parent$...$type`). */
+const urnTypeChain = (urn: string): string => urn.split("::")[2];
+const urnName = (urn: string): string => urn.split("::").slice(3).join("::");
+
+/**
+ * The URNs a resource answers to besides its own, as the engine computes them: each alias spec
+ * (blank fields = the resource's own), and every alias of its parent carried down to the child
+ * (with the parent's former name substituted where the child's name starts with the parent's).
+ */
+export function resolveAliases(captured: { urn: string; type: string; name: string; parent?: string; aliases: AliasSpec[] }[], stack: string, project: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const byUrn = new Map(captured.map((c) => [c.urn, c]));
+    const urnOf = (st: string, pr: string, parent: string | undefined, type: string, name: string) => {
+        const chain = parent && urnTypeChain(parent) !== "pulumi:pulumi:Stack" ? `${urnTypeChain(parent)}$${type}` : type;
+        return `urn:pulumi:${st}::${pr}::${chain}::${name}`;
+    };
+    const of = (c: { urn: string; type: string; name: string; parent?: string; aliases: AliasSpec[] }): string[] => {
+        if (out.has(c.urn)) return out.get(c.urn)!;
+        const set = new Set<string>();
+        for (const a of c.aliases) {
+            if (a.urn) { set.add(a.urn); continue; }
+            const parent = a.noParent ? undefined : (a.parentUrn || c.parent);
+            set.add(urnOf(a.stack || stack, a.project || project, parent, a.type || c.type, a.name || c.name));
+        }
+        const parent = c.parent ? byUrn.get(c.parent) : undefined;
+        if (parent) {
+            for (const pa of of(parent)) {
+                const chain = `${urnTypeChain(pa)}$${c.type}`;
+                const prefix = `urn:pulumi:${stack}::${project}::${chain}::`;
+                set.add(prefix + c.name);
+                if (c.name.startsWith(parent.name)) set.add(prefix + urnName(pa) + c.name.slice(parent.name.length));
+            }
+        }
+        set.delete(c.urn);
+        const list = [...set].sort();
+        out.set(c.urn, list);
+        return list;
+    };
+    for (const c of captured) of(c);
+    return out;
 }
 
 let running = false;
@@ -240,6 +305,17 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
                         inputs: unwrap(rpc.deserializeProperties(req.getObject())),
                         outputs: unwrap(rpc.deserializeProperties(resp.getObject())),
                         dependencies: req.getDependenciesList(), propertyDependencies: propDeps,
+                        aliases: [
+                            ...(req.getAliasurnsList?.() ?? []).map((urn: string) => ({ urn })),
+                            ...(req.getAliasesList?.() ?? []).map((a: any): AliasSpec => {
+                                if (a.hasUrn?.() || a.getUrn?.()) return { urn: a.getUrn() };
+                                const sp = a.getSpec();
+                                return {
+                                    name: sp.getName() || undefined, type: sp.getType() || undefined, stack: sp.getStack() || undefined,
+                                    project: sp.getProject() || undefined, parentUrn: sp.getParenturn() || undefined, noParent: sp.getNoparent() || undefined,
+                                };
+                            }),
+                        ],
                     };
                     const ct = req.getCustomtimeouts();
                     if (ct && (ct.getCreate() || ct.getUpdate() || ct.getDelete())) {
@@ -267,7 +343,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             for (const k of Object.keys(require.cache)) {
                 if (k.startsWith(INFRA_DIR + path.sep) && !k.startsWith(OFFLINE_DIR + path.sep)) delete require.cache[k];
             }
-            const program = require(projectEntry(spec));
+            const program = opts.program ? await opts.program() : require(projectEntry(spec));
             for (const [k, v] of Object.entries(program)) {
                 const o: any = pulumi.output(v as any);
                 outputs[k] = unwrap(await o.promise(true));
@@ -298,6 +374,7 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             }
             return `${urn}::${providers.get(urn)!.id}`;
         };
+        const aliasUrns = resolveAliases(captured, stack, project);
         const resources: ExportResource[] = captured.map((c) => {
             const r: ExportResource = {
                 urn: c.urn, custom: c.custom, type: c.type, inputs: c.inputs, outputs: c.custom ? c.outputs : (c.outputs ?? {}),
@@ -311,6 +388,8 @@ export async function runPlan(stack: string, opts: PlanOptions = {}): Promise<Pl
             if (c.retainOnDelete) r.retainOnDelete = true;
             if (c.customTimeouts) r.customTimeouts = c.customTimeouts;
             if (Object.keys(c.propertyDependencies).length) r.propertyDependencies = c.propertyDependencies;
+            const aliases = aliasUrns.get(c.urn) ?? [];
+            if (aliases.length) r.aliases = aliases;
             return r;
         });
         const all = [stackRes, ...providers.values(), ...resources];

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { runPlan, PlanResult } from "../../infra/offline/plan";
 import { AppContractError, loadAppContract, parseAppContract, withOverrides } from "../../infra/app";
-import type { ContractEnvironment, ContractSecrets } from "../../infra/service";
+import type { ContractEnvironment, ContractSecrets } from "../../infra/components/service";
 import { evaluateResources, loadPolicyConfig } from "../../policy/evaluator";
 import { REPO_ROOT } from "../../infra/offline/plan";
 import * as path from "path";

@@ -223,7 +223,8 @@ describe("infra: every IAM role of the app program carries the permissions bound
         let count = 0;
         for (const f of files) {
             const src = fs.readFileSync(f, "utf8");
-            for (const m of src.matchAll(/new aws\.iam\.Role\(/g)) {
+            // `new aws.iam.Role(`, or a component's `child(<hook>, aws.iam.Role, ` (infra/components/transform.ts).
+            for (const m of src.matchAll(/new aws\.iam\.Role\(|child\([\w.]+, aws\.iam\.Role, /g)) {
                 count++;
                 // The role's arguments: up to the options argument that closes the call.
                 const rest = src.slice(m.index!);

@@ -15,7 +15,7 @@ describe("infra/config", () => {
     it("applies defaults and validates a minimal staging config", () => {
         const c = load({});
         assert.strictEqual(c.dbBackupRetentionDays, 30);
-        assert.strictEqual(c.isProd, false);
+        assert.strictEqual(c.tier.name, "staging");
         assert.strictEqual(c.name, "paved-staging");
         assert.strictEqual(c.imagePlatform, "linux/amd64");
     });
@@ -53,7 +53,7 @@ describe("infra/config", () => {
 
     it("refuses prod without Multi-AZ, deletion protection or with a skipped final snapshot", () => {
         const prod = { environment: "prod", dbMultiAz: "true", dbDeletionProtection: "true", albDeletionProtection: "true", alarmEmail: "oncall@example.com" };
-        assert.strictEqual(load(prod, "prod").isProd, true);
+        assert.strictEqual(load(prod, "prod").tier.name, "prod");
         assert.throws(() => load({ ...prod, dbMultiAz: "false" }, "prod"), /paved:dbMultiAz=false: must be true when paved:environment=prod/);
         assert.throws(() => load({ ...prod, dbDeletionProtection: "false" }, "prod"), /paved:dbDeletionProtection/);
         assert.throws(() => load({ ...prod, dbSkipFinalSnapshot: "true" }, "prod"), /paved:dbSkipFinalSnapshot=true/);

@@ -7,7 +7,7 @@ import {
 
 const base: Ec2SizingInput = {
     instanceType: "", imagePlatform: "linux/amd64", taskCpu: 512, taskMemoryMib: 1024,
-    minCapacity: 1, maxCapacity: 3, minInstances: 0, maxInstances: 0, eniTrunking: false, isProd: false,
+    minCapacity: 1, maxCapacity: 3, minInstances: 0, maxInstances: 0, eniTrunking: false, tier: "staging", minInstancesFloor: 1,
 };
 const size = (over: Partial<Ec2SizingInput>) => ec2Sizing({ ...base, ...over });
 
@@ -96,7 +96,7 @@ describe("infra/ec2-sizing", () => {
             assert.strictEqual(s.minInstances, 2);
             assert.strictEqual(s.maxInstances, 12);
             assert.strictEqual(size({ minCapacity: 1 }).minInstances, 1, "staging may run one host");
-            assert.strictEqual(size({ minCapacity: 1, isProd: true }).minInstances, 2, "prod keeps two");
+            assert.strictEqual(size({ minCapacity: 1, tier: "prod", minInstancesFloor: 2 }).minInstances, 2, "prod keeps two");
         });
 
         it("refuses a maximum with no room for a rolling deploy, naming the keys and the figure", () => {
@@ -109,7 +109,7 @@ describe("infra/ec2-sizing", () => {
 
         it("refuses min above max and a single prod host", () => {
             assert.throws(() => size({ minInstances: 5, maxInstances: 4 }), /paved:ec2MinInstances=5: must be <= paved:ec2MaxInstances \(4\)/);
-            assert.throws(() => size({ minInstances: 1, isProd: true }), /paved:ec2MinInstances=1: prod keeps at least 2 instances/);
+            assert.throws(() => size({ minInstances: 1, tier: "prod", minInstancesFloor: 2 }), /paved:ec2MinInstances=1: prod keeps at least 2 instances/);
         });
     });
 

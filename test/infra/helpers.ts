@@ -1,6 +1,6 @@
 /** Shared helpers for the infra tests: one cached offline plan per stack. */
 import { runPlan, PlanResult, ResourceRecord } from "../../infra/offline/plan";
-import { DATA_CLASS_OF, type KeyPurpose } from "../../infra/keys";
+import { DATA_CLASS_OF, type KeyPurpose } from "../../infra/components/keys";
 
 const cache = new Map<string, Promise<PlanResult>>();
 

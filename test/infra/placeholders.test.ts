@@ -28,7 +28,7 @@ describe("infra/config: alarms reach someone, placeholders are loud", function (
     });
 
     it("an HTTPS endpoint is a subscriber too (protocol https on the alarm topic)", async () => {
-        assert.strictEqual(load("prod", MOCKED, { alarmEmail: undefined, alarmHttpsEndpoint: "https://events.pager.acme.io/sns" }).isProd, true);
+        assert.strictEqual(load("prod", MOCKED, { alarmEmail: undefined, alarmHttpsEndpoint: "https://events.pager.acme.io/sns" }).tier.name, "prod");
         const p = await runPlan("prod", { config: { "paved:alarmEmail": undefined, "paved:alarmHttpsEndpoint": "https://events.pager.acme.io/sns" } });
         const sub = one(p, "aws:sns/topicSubscription:TopicSubscription");
         assert.strictEqual(sub.inputs.protocol, "https");

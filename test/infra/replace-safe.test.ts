@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { FROZEN } from "../../infra/database";
+import { FROZEN } from "../../infra/components/database";
 import { runPlan } from "../../infra/offline/plan";
 import { one, plan, STACKS } from "./helpers";
 

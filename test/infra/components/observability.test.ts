@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { runPlan } from "../../infra/offline/plan";
-import { plan, ofType, one, STACKS } from "./helpers";
+import { runPlan } from "../../../infra/offline/plan";
+import { plan, ofType, one, STACKS } from "../helpers";
 
-describe("infra/observability", () => {
+describe("infra/components/observability", () => {
     const retention = { staging: 30, prod: 365 };
     for (const stack of STACKS) {
         describe(stack, () => {

@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { plan, ofType, one, STACKS, policyDoc, keyFor } from "./helpers";
-import { runPlan } from "../../infra/offline/plan";
+import { plan, ofType, one, STACKS, policyDoc, keyFor } from "../helpers";
+import { runPlan } from "../../../infra/offline/plan";
 
-describe("infra/keys", () => {
+describe("infra/components/keys", () => {
     for (const stack of STACKS) {
         it(`${stack}: rotating customer-managed keys, one per purpose (prod) or per data class (staging's cost lever)`, async () => {
             const p = await plan(stack);

@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { containerEnv, perContainer } from "../../infra/service";
-import { loadAppContract, parseAppContract, varsBySource, type EnvSource } from "../../infra/app";
-import { runPlan } from "../../infra/offline/plan";
-import { plan, ofType, one, containers, policyDoc, STACKS, keyFor } from "./helpers";
+import { containerEnv, perContainer } from "../../../infra/components/service";
+import { loadAppContract, parseAppContract, varsBySource, type EnvSource } from "../../../infra/app";
+import { runPlan } from "../../../infra/offline/plan";
+import { plan, ofType, one, containers, policyDoc, STACKS, keyFor } from "../helpers";
 
 const SECRET_NAME = /(SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE)/;
 
@@ -13,7 +13,7 @@ const ENV_CONTRACT = contract.env;
 const envVarsBySource = (source: EnvSource | "environment") =>
     source === "environment" ? Object.keys(contract.env).filter((n) => ["plain", "platform"].includes(contract.env[n].source)) : varsBySource(contract, source);
 
-describe("infra/service", () => {
+describe("infra/components/service", () => {
     it("containerEnv refuses a platform or secret variable paved gives no value, and a secret declared as platform", () => {
         const env: any = Object.fromEntries(varsBySource(contract, "platform").map((n) => [n, "x"]));
         const sec: any = Object.fromEntries(varsBySource(contract, "secret").map((n) => [n, "arn"]));

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { plan, one, STACKS, keyFor } from "./helpers";
+import { plan, one, STACKS, keyFor } from "../helpers";
 
-describe("infra/secrets", () => {
+describe("infra/components/secrets", () => {
     for (const stack of STACKS) {
         it(`${stack}: JWT secret is generated, stored in Secrets Manager under the secrets key, never typed`, async () => {
             const p = await plan(stack);

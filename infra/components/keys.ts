@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { accountInfo, policyJson } from "./tags";
+import { child, type Transform } from "./transform";
+import { accountInfo, policyJson } from "../tags";
 
 export const KEY_PURPOSES = ["logs", "database", "secrets", "storage", "image"] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
@@ -27,6 +28,11 @@ export interface KeysArgs {
      * instance, ECR repository). @default "perPurpose"
      */
     layout?: "perPurpose" | "perDataClass";
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        key?: Transform<aws.kms.KeyArgs>;
+        alias?: Transform<aws.kms.AliasArgs>;
+    };
 }
 
 /** Which key each purpose uses in the perDataClass layout. */
@@ -37,6 +43,7 @@ export class Keys extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeysArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Keys", name, {}, opts);
+        const t = args.transform ?? {};
         const { accountId, partition } = accountInfo(this);
         const root = {
             Sid: "AccountAdministersKeyThroughIam",
@@ -77,14 +84,14 @@ export class Keys extends pulumi.ComponentResource {
             // Same resource name and policy for the logs key as in perPurpose, so switching keeps it.
             const classes: Record<"logs" | "data", KeyPurpose[]> = { logs: ["logs"], data: ["database", "secrets", "storage", "image"] };
             for (const [cls, purposes] of Object.entries(classes) as ["logs" | "data", KeyPurpose[]][]) {
-                const key = new aws.kms.Key(`${name}-${cls}`, {
+                const key = child(t.key, aws.kms.Key, `${name}-${cls}`, {
                     description: `${args.name}: ${purposes.map((x) => description[x]).join("; ")}`,
                     enableKeyRotation: true,
                     deletionWindowInDays: args.deletionWindowDays,
                     policy: policyJson({ Version: "2012-10-17", Statement: [root, ...purposes.flatMap((x) => extra[x] ?? [])] }),
                     tags: { ...args.tags, purpose: cls === "logs" ? "logs" : "data" },
                 }, { parent: this });
-                new aws.kms.Alias(`${name}-${cls}`, { name: `alias/${args.name}/${cls}`, targetKeyId: key.keyId }, { parent: this });
+                child(t.alias, aws.kms.Alias, `${name}-${cls}`, { name: `alias/${args.name}/${cls}`, targetKeyId: key.keyId }, { parent: this });
                 for (const x of purposes) keys[x] = key;
             }
             this.keys = keys;
@@ -92,14 +99,14 @@ export class Keys extends pulumi.ComponentResource {
             return;
         }
         for (const purpose of KEY_PURPOSES) {
-            const key = new aws.kms.Key(`${name}-${purpose}`, {
+            const key = child(t.key, aws.kms.Key, `${name}-${purpose}`, {
                 description: `${args.name}: ${description[purpose]}`,
                 enableKeyRotation: true,
                 deletionWindowInDays: args.deletionWindowDays,
                 policy: policyJson({ Version: "2012-10-17", Statement: [root, ...(extra[purpose] ?? [])] }),
                 tags: { ...args.tags, purpose },
             }, { parent: this });
-            new aws.kms.Alias(`${name}-${purpose}`, { name: `alias/${args.name}/${purpose}`, targetKeyId: key.keyId }, { parent: this });
+            child(t.alias, aws.kms.Alias, `${name}-${purpose}`, { name: `alias/${args.name}/${purpose}`, targetKeyId: key.keyId }, { parent: this });
             keys[purpose] = key;
         }
         this.keys = keys;

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { plan, ofType, one, STACKS } from "./helpers";
+import { plan, ofType, one, STACKS } from "../helpers";
 
-describe("infra/loadbalancer", () => {
+describe("infra/components/loadbalancer", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             it("HTTPS listener: TLS 1.2+ policy, ACM certificate, HSTS ≥ 1 year with includeSubDomains, nosniff, frame deny, no Server header", async () => {

@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { runPlan } from "../../infra/offline/plan";
-import { plan, ofType, one } from "./helpers";
+import { runPlan } from "../../../infra/offline/plan";
+import { plan, ofType, one } from "../helpers";
 
-describe("infra/certificate", () => {
+describe("infra/components/certificate", () => {
     it("domain + hostedZoneId: ACM certificate validated by a Route 53 record; the listener waits for validation", async () => {
         const p = await plan("staging");
         const cert = one(p, "aws:acm/certificate:Certificate");

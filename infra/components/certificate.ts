@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { child, type Transform } from "./transform";
 
 export interface CertificateArgs {
     /** Host name the certificate covers (with hostedZoneId). */
@@ -16,6 +17,11 @@ export interface CertificateArgs {
     certificateArn: string;
     /** Tags applied to the certificate. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        certificate?: Transform<aws.acm.CertificateArgs>;
+        validationRecord?: Transform<aws.route53.RecordArgs>;
+    };
 }
 
 export class Certificate extends pulumi.ComponentResource {
@@ -24,16 +30,17 @@ export class Certificate extends pulumi.ComponentResource {
 
     constructor(name: string, args: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Certificate", name, {}, opts);
+        const t = args.transform ?? {};
         if (args.certificateArn) {
             this.certificateArn = pulumi.output(args.certificateArn);
         } else if (args.domain && args.hostedZoneId) {
             const p = { parent: this };
-            const cert = new aws.acm.Certificate(`${name}-cert`, {
+            const cert = child(t.certificate, aws.acm.Certificate, `${name}-cert`, {
                 domainName: args.domain, validationMethod: "DNS", keyAlgorithm: "RSA_2048",
                 options: { certificateTransparencyLoggingPreference: "ENABLED" }, tags: args.tags,
             }, { parent: this });
             const dvo = cert.domainValidationOptions.apply((o) => o[0]);
-            const record = new aws.route53.Record(`${name}-validation`, {
+            const record = child(t.validationRecord, aws.route53.Record, `${name}-validation`, {
                 zoneId: args.hostedZoneId, name: dvo.resourceRecordName, type: dvo.resourceRecordType,
                 records: [dvo.resourceRecordValue], ttl: 300, allowOverwrite: true,
             }, p);

@@ -7,36 +7,36 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { child, type Transform } from "./transform";
 
 export interface LogsArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
     name: string;
-    /** RDS instance identifier whose exported logs get a managed group. */
-    dbIdentifier: string;
-    /** RDS log types exported to CloudWatch. */
-    dbLogExports: string[];
     /** Retention for every group (days). */
     retentionDays: number;
     /** KMS key that encrypts every group. */
     kmsKey: aws.kms.Key;
     /** Tags applied to every group. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    };
 }
 
 export class Logs extends pulumi.ComponentResource {
     public readonly service: aws.cloudwatch.LogGroup;
     public readonly flowLogs: aws.cloudwatch.LogGroup;
-    public readonly database: aws.cloudwatch.LogGroup[];
 
     constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Logs", name, {}, opts);
-        const group = (n: string, logName: string) => new aws.cloudwatch.LogGroup(`${name}-${n}`, {
+        const t = args.transform ?? {};
+        const group = (n: string, logName: string) => child(t.logGroup, aws.cloudwatch.LogGroup, `${name}-${n}`, {
             name: logName, retentionInDays: args.retentionDays, kmsKeyId: args.kmsKey.arn, tags: args.tags,
         }, { parent: this });
         this.service = group("service", `/ecs/${args.name}`);
         this.flowLogs = group("flow-logs", `/vpc/${args.name}/flow-logs`);
-        // RDS writes to this fixed name; pre-creating it is the only way to set retention and KMS.
-        this.database = args.dbLogExports.map((t) => group(`rds-${t}`, `/aws/rds/instance/${args.dbIdentifier}/${t}`));
+        // The database's groups belong to the Database component (infra/components/database.ts).
         this.registerOutputs({ serviceLogGroup: this.service.name });
     }
 }
@@ -85,6 +85,12 @@ export interface MonitoringArgs {
     extraWidgets?: pulumi.Input<object[]>;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        topic?: Transform<aws.sns.TopicArgs>;
+        alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+        dashboard?: Transform<aws.cloudwatch.DashboardArgs>;
+    };
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -101,8 +107,9 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Monitoring", name, {}, opts);
+        const t = args.transform ?? {};
         const p = { parent: this };
-        this.topic = new aws.sns.Topic(`${name}-alarms`, { name: `${args.name}-alarms`, kmsMasterKeyId: args.kmsKey.arn, tags: args.tags }, p);
+        this.topic = child(t.topic, aws.sns.Topic, `${name}-alarms`, { name: `${args.name}-alarms`, kmsMasterKeyId: args.kmsKey.arn, tags: args.tags }, p);
         if (args.alarmEmail) {
             new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, p);
         }
@@ -115,7 +122,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const ecs = { ClusterName: args.clusterName, ServiceName: args.serviceName };
         const rds = { DBInstanceIdentifier: args.dbIdentifier };
         const alarm = (n: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">) => {
-            const created = new aws.cloudwatch.MetricAlarm(`${name}-${n}`, {
+            const created = child(t.alarm, aws.cloudwatch.MetricAlarm, `${name}-${n}`, {
                 name: alarmName(args.name, n), treatMissingData: "notBreaching", ...a, ...actions, tags: args.tags,
             }, p);
             this.alarms.push(created);
@@ -186,7 +193,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     ...extraWidgets,
                 ],
             }));
-        this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: args.name, dashboardBody: body }, p);
+        this.dashboard = child(t.dashboard, aws.cloudwatch.Dashboard, `${name}-dashboard`, { dashboardName: args.name, dashboardBody: body }, p);
         this.dashboardUrl = pulumi.interpolate`https://${args.region}.console.aws.amazon.com/cloudwatch/home?region=${args.region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
         this.registerOutputs({ alarmTopicArn: this.topic.arn, dashboardUrl: this.dashboardUrl });
     }

@@ -10,9 +10,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { accountInfo, policyJson } from "./tags";
+import { child, type Transform } from "./transform";
+import { accountInfo, policyJson } from "../tags";
 import { NatInstance } from "./natinstance";
-import { permissionsBoundary } from "./boundary";
+import { permissionsBoundary } from "../boundary";
 
 export interface NetworkArgs {
     /** Resource name prefix, e.g. `paved-staging`. */
@@ -36,6 +37,15 @@ export interface NetworkArgs {
     flowLogGroup: aws.cloudwatch.LogGroup;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        vpc?: Transform<aws.ec2.VpcArgs>;
+        subnet?: Transform<aws.ec2.SubnetArgs>;
+        natGateway?: Transform<aws.ec2.NatGatewayArgs>;
+        s3Endpoint?: Transform<aws.ec2.VpcEndpointArgs>;
+        flowLog?: Transform<aws.ec2.FlowLogArgs>;
+        securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
+    };
 }
 
 /** Splits `cidr` into 16 equal blocks and returns block `index`. */
@@ -50,6 +60,8 @@ export function subnetCidr(cidr: string, index: number): string {
 
 export class Network extends pulumi.ComponentResource {
     public readonly vpc: aws.ec2.Vpc;
+    /** The VPC's id. */
+    public readonly vpcId: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string>[];
     public readonly privateSubnetIds: pulumi.Output<string>[];
     public readonly isolatedSubnetIds: pulumi.Output<string>[];
@@ -60,12 +72,14 @@ export class Network extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Network", name, {}, opts);
+        const tf = args.transform ?? {};
         const p = { parent: this };
         const t = (n: string, extra: Record<string, string> = {}) => ({ ...args.tags, Name: `${args.name}-${n}`, ...extra });
 
         const azs = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, p);
-        this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: t("vpc") }, p);
+        this.vpc = child(tf.vpc, aws.ec2.Vpc, `${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: t("vpc") }, p);
         const vpcId = this.vpc.id;
+        this.vpcId = vpcId;
 
         // Empty the default SG: resources that forget a group get no access at all.
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId, tags: t("default-locked") }, p);
@@ -84,7 +98,7 @@ export class Network extends pulumi.ComponentResource {
         let natInstance: NatInstance | undefined;
         for (let i = 0; i < args.azCount; i++) {
             const az = azs.names[i];
-            const pub = new aws.ec2.Subnet(`${name}-public-${i}`, {
+            const pub = child(tf.subnet, aws.ec2.Subnet, `${name}-public-${i}`, {
                 vpcId, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, i), mapPublicIpOnLaunch: false, tags: t(`public-${i}`, { tier: "public" }),
             }, p);
             new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: pub.id, routeTableId: publicRt.id }, p);
@@ -99,10 +113,10 @@ export class Network extends pulumi.ComponentResource {
                 }
             } else if (args.natGateways === "perAz" || i === 0) {
                 const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: t(`nat-${i}`) }, p);
-                nats.push(new aws.ec2.NatGateway(`${name}-nat-${i}`, { allocationId: eip.id, subnetId: pub.id, connectivityType: "public", tags: t(`nat-${i}`) }, { parent: this, dependsOn: [igw] }));
+                nats.push(child(tf.natGateway, aws.ec2.NatGateway, `${name}-nat-${i}`, { allocationId: eip.id, subnetId: pub.id, connectivityType: "public", tags: t(`nat-${i}`) }, { parent: this, dependsOn: [igw] }));
             }
 
-            const priv = new aws.ec2.Subnet(`${name}-private-${i}`, {
+            const priv = child(tf.subnet, aws.ec2.Subnet, `${name}-private-${i}`, {
                 vpcId, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, 4 + i), mapPublicIpOnLaunch: false, tags: t(`private-${i}`, { tier: "private" }),
             }, p);
             const rt = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId, tags: t(`private-${i}`) }, p);
@@ -112,14 +126,14 @@ export class Network extends pulumi.ComponentResource {
             privateRts.push(rt);
             this.privateSubnetIds.push(priv.id);
 
-            const iso = new aws.ec2.Subnet(`${name}-isolated-${i}`, {
+            const iso = child(tf.subnet, aws.ec2.Subnet, `${name}-isolated-${i}`, {
                 vpcId, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, 8 + i), mapPublicIpOnLaunch: false, tags: t(`isolated-${i}`, { tier: "isolated" }),
             }, p);
             new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { subnetId: iso.id, routeTableId: isolatedRt.id }, p);
             this.isolatedSubnetIds.push(iso.id);
         }
 
-        const s3Endpoint = new aws.ec2.VpcEndpoint(`${name}-s3`, {
+        const s3Endpoint = child(tf.s3Endpoint, aws.ec2.VpcEndpoint, `${name}-s3`, {
             vpcId, serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway",
             routeTableIds: [...privateRts.map((r) => r.id), isolatedRt.id], tags: t("s3"),
         }, p);
@@ -162,12 +176,12 @@ export class Network extends pulumi.ComponentResource {
                 ],
             }),
         }, p);
-        new aws.ec2.FlowLog(`${name}-flow-logs`, {
+        child(tf.flowLog, aws.ec2.FlowLog, `${name}-flow-logs`, {
             vpcId, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: args.flowLogGroup.arn,
             iamRoleArn: flowRole.arn, maxAggregationInterval: 60, tags: t("flow-logs"),
         }, p);
 
-        const sg = (n: string, description: string) => new aws.ec2.SecurityGroup(`${name}-${n}`, {
+        const sg = (n: string, description: string) => child(tf.securityGroup, aws.ec2.SecurityGroup, `${name}-${n}`, {
             vpcId, description, revokeRulesOnDelete: true, tags: t(n),
         }, p);
         this.albSecurityGroup = sg("alb", `${args.name} load balancer: 80/443 from the internet, egress to the service only`);

@@ -15,9 +15,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { accountInfo, policyJson } from "./tags";
-import { Architecture, Ec2Sizing, ECS_RESERVED_MEMORY_MIB } from "./ec2-sizing";
-import { permissionsBoundary } from "./boundary";
+import { accountInfo, policyJson } from "../tags";
+import { Architecture, Ec2Sizing, ECS_RESERVED_MEMORY_MIB } from "../ec2-sizing";
+import { permissionsBoundary } from "../boundary";
 
 /** AWS's public SSM parameters naming the current ECS-optimized Amazon Linux 2023 AMI. */
 export const ECS_AMI_PARAMETER: Record<Architecture, string> = {

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { child, type Transform } from "./transform";
 import * as random from "@pulumi/random";
 
 export interface AppSecretsArgs {
@@ -17,6 +18,10 @@ export interface AppSecretsArgs {
     recoveryWindowDays: number;
     /** Tags applied to every secret. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        jwtSecret?: Transform<aws.secretsmanager.SecretArgs>;
+    };
 }
 
 export class AppSecrets extends pulumi.ComponentResource {
@@ -25,10 +30,11 @@ export class AppSecrets extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:AppSecrets", name, {}, opts);
+        const t = args.transform ?? {};
         const p = { parent: this };
         // 64 alphanumerics ≈ 380 bits; the app requires at least 32 characters.
         const value = new random.RandomPassword(`${name}-jwt`, { length: 64, special: false }, p);
-        this.jwtSecret = new aws.secretsmanager.Secret(`${name}-jwt`, {
+        this.jwtSecret = child(t.jwtSecret, aws.secretsmanager.Secret, `${name}-jwt`, {
             namePrefix: `${args.name}/jwt-secret-`,
             description: `${args.name}: HS256 signing secret for API bearer tokens (JWT_SECRET)`,
             kmsKeyId: args.kmsKey.arn,

@@ -7,6 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { child, type Transform } from "./transform";
+import { checkName } from "./naming";
 
 /**
  * Target-group health check: the app's DB-aware readiness endpoint. Path and matcher come from the
@@ -56,6 +58,14 @@ export interface LoadBalancerArgs {
     hostedZoneId: string;
     /** Tags applied to every resource. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        alb?: Transform<aws.lb.LoadBalancerArgs>;
+        targetGroup?: Transform<aws.lb.TargetGroupArgs>;
+        httpsListener?: Transform<aws.lb.ListenerArgs>;
+        httpListener?: Transform<aws.lb.ListenerArgs>;
+        aliasRecord?: Transform<aws.route53.RecordArgs>;
+    };
 }
 
 export class LoadBalancer extends pulumi.ComponentResource {
@@ -65,9 +75,22 @@ export class LoadBalancer extends pulumi.ComponentResource {
     public readonly httpListener: aws.lb.Listener;
     /** https://<domain or ALB DNS name> */
     public readonly url: pulumi.Output<string>;
+    /** The ALB's DNS name. */
+    public readonly dnsName: pulumi.Output<string>;
+    /** The ALB's ARN suffix (`app/<name>/<id>`): the `LoadBalancer` dimension of its metrics. */
+    public readonly arnSuffix: pulumi.Output<string>;
+    /** The target group's ARN, for a service to register into. */
+    public readonly targetGroupArn: pulumi.Output<string>;
+    /** The target group's ARN suffix: the `TargetGroup` dimension of its metrics. */
+    public readonly targetGroupArnSuffix: pulumi.Output<string>;
+    /** `<alb suffix>/<target group suffix>`: the resource label of ALBRequestCountPerTarget scaling. */
+    public readonly requestCountLabel: pulumi.Output<string>;
+    /** The listeners: what must exist before a service attaches to the target group. */
+    public readonly listeners: pulumi.Resource[];
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:LoadBalancer", name, {}, opts);
+        const t = args.transform ?? {};
         const p = { parent: this };
         const sgId = args.securityGroup.id;
         for (const port of [80, 443]) {
@@ -82,8 +105,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
             fromPort: args.targetPort, toPort: args.targetPort, description: "App port from the load balancer only", tags: args.tags,
         }, p);
 
-        this.alb = new aws.lb.LoadBalancer(`${name}-alb`, {
-            name: `${args.name}-alb`.slice(0, 32),
+        this.alb = child(t.alb, aws.lb.LoadBalancer, `${name}-alb`, {
+            name: checkName("alb", `${args.name}-alb`),
             loadBalancerType: "application",
             internal: false,
             ipAddressType: "ipv4",
@@ -102,7 +125,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         // Pulumi creates the replacement before deleting the old one (the listener still uses it).
         // A fixed name would make that create fail with DuplicateTargetGroupName; Pulumi's
         // auto-name (`<logical name>-<random>`, kept within the 32-character limit) does not.
-        this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+        this.targetGroup = child(t.targetGroup, aws.lb.TargetGroup, `${name}-tg`, {
             targetType: "ip",
             port: args.targetPort,
             protocol: "HTTP",
@@ -113,7 +136,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             tags: args.tags,
         }, p);
 
-        this.httpsListener = new aws.lb.Listener(`${name}-https`, {
+        this.httpsListener = child(t.httpsListener, aws.lb.Listener, `${name}-https`, {
             loadBalancerArn: this.alb.arn,
             port: 443,
             protocol: "HTTPS",
@@ -127,7 +150,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             tags: args.tags,
         }, p);
 
-        this.httpListener = new aws.lb.Listener(`${name}-http`, {
+        this.httpListener = child(t.httpListener, aws.lb.Listener, `${name}-http`, {
             loadBalancerArn: this.alb.arn,
             port: 80,
             protocol: "HTTP",
@@ -136,12 +159,18 @@ export class LoadBalancer extends pulumi.ComponentResource {
         }, p);
 
         if (args.domain && args.hostedZoneId) {
-            new aws.route53.Record(`${name}-alias`, {
+            child(t.aliasRecord, aws.route53.Record, `${name}-alias`, {
                 zoneId: args.hostedZoneId, name: args.domain, type: "A",
                 aliases: [{ name: this.alb.dnsName, zoneId: this.alb.zoneId, evaluateTargetHealth: true }],
             }, p);
         }
         this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`https://${this.alb.dnsName}`;
+        this.dnsName = this.alb.dnsName;
+        this.arnSuffix = this.alb.arnSuffix;
+        this.targetGroupArn = this.targetGroup.arn;
+        this.targetGroupArnSuffix = this.targetGroup.arnSuffix;
+        this.requestCountLabel = pulumi.interpolate`${this.alb.arnSuffix}/${this.targetGroup.arnSuffix}`;
+        this.listeners = [this.httpsListener, this.httpListener];
         this.registerOutputs({ url: this.url, dnsName: this.alb.dnsName });
     }
 }

@@ -19,7 +19,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { permissionsBoundary } from "./boundary";
+import { permissionsBoundary } from "../boundary";
 
 export interface NatInstanceArgs {
     /** Resource name prefix, e.g. `paved-staging`. */

@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { instanceArchitecture, NAT_USER_DATA } from "../../infra/natinstance";
-import { runPlan } from "../../infra/offline/plan";
-import { plan, ofType, one, policyDoc } from "./helpers";
+import { instanceArchitecture, NAT_USER_DATA } from "../../../infra/components/natinstance";
+import { runPlan } from "../../../infra/offline/plan";
+import { plan, ofType, one, policyDoc } from "../helpers";
 
-describe("infra/natinstance (staging: paved:natMode=instance)", () => {
+describe("infra/components/natinstance (staging: paved:natMode=instance)", () => {
     it("one Amazon Linux 2023 NAT instance in a public subnet: sourceDestCheck off, public IP, IMDSv2 hop 1, no key pair, encrypted root, SSM role", async () => {
         const p = await plan("staging");
         assert.strictEqual(ofType(p, "aws:ec2/natGateway:NatGateway").length, 0);

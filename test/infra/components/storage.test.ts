@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { runPlan } from "../../infra/offline/plan";
-import { plan, ofType, one, policyDoc, STACKS, keyFor } from "./helpers";
+import { runPlan } from "../../../infra/offline/plan";
+import { plan, ofType, one, policyDoc, STACKS, keyFor } from "../helpers";
 
-describe("infra/storage", () => {
+describe("infra/components/storage", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             for (const bucket of ["-attachments", "-alb-logs"]) {

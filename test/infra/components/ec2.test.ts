@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as path from "path";
-import { runPlan, PlanResult, REPO_ROOT } from "../../infra/offline/plan";
-import { evaluateResources, loadPolicyConfig } from "../../policy/evaluator";
-import { ECS_AMI_PARAMETER, ecsAgentConfig } from "../../infra/ec2";
-import { renderTree } from "../../infra/offline/cli";
-import type { ResourceRecord } from "../../infra/offline/plan";
-import { ofType as ofTypeRaw, one as oneRaw, plan, policyDoc, STACKS } from "./helpers";
+import { runPlan, PlanResult, REPO_ROOT } from "../../../infra/offline/plan";
+import { evaluateResources, loadPolicyConfig } from "../../../policy/evaluator";
+import { ECS_AMI_PARAMETER, ecsAgentConfig } from "../../../infra/components/ec2";
+import { renderTree } from "../../../infra/offline/cli";
+import type { ResourceRecord } from "../../../infra/offline/plan";
+import { ofType as ofTypeRaw, one as oneRaw, plan, policyDoc, STACKS } from "../helpers";
 
 type Rec = ResourceRecord & { outputs: Record<string, any>; dependencies: string[] };
 const one = (p: PlanResult, type: string, suffix = "") => oneRaw(p, type, suffix) as Rec;
@@ -35,7 +35,7 @@ function ec2Plan(stack: string, extra: Record<string, string> = {}): Promise<Pla
 
 const userData = (p: PlanResult) => Buffer.from(one(p, LT).inputs.userData, "base64").toString("utf8");
 
-describe("infra/ec2: compute=ec2", function () {
+describe("infra/components/ec2: compute=ec2", function () {
     this.timeout(240_000);
 
     for (const stack of STACKS) {

@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { subnetCidr } from "../../infra/network";
-import { plan, ofType, one, policyDoc, STACKS } from "./helpers";
+import { subnetCidr } from "../../../infra/components/network";
+import { plan, ofType, one, policyDoc, STACKS } from "../helpers";
 
-describe("infra/network", () => {
+describe("infra/components/network", () => {
     it("splits the VPC CIDR into 16 equal blocks", () => {
         assert.strictEqual(subnetCidr("10.0.0.0/16", 0), "10.0.0.0/20");
         assert.strictEqual(subnetCidr("10.0.0.0/16", 9), "10.0.144.0/20");

@@ -13,11 +13,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { PlatformVar, SecretVar } from "./contract.generated";
-import { AppContract, ContainerName } from "./app";
-import { policyJson } from "./tags";
-import { permissionsBoundary } from "./boundary";
-import { ecsDeploymentTimeout } from "./timeouts";
+import { child, type Transform } from "./transform";
+import type { PlatformVar, SecretVar } from "../contract.generated";
+import { AppContract, ContainerName } from "../app";
+import { policyJson } from "../tags";
+import { permissionsBoundary } from "../boundary";
+import { ecsDeploymentTimeout } from "../timeouts";
+import type { LoadBalancer } from "./loadbalancer";
 
 /**
  * A platform value that differs per container (e.g. DB_USER: the app's own role in the app
@@ -123,12 +125,11 @@ export interface ServiceArgs {
     databaseSecurityGroup: aws.ec2.SecurityGroup;
     /** S3 gateway endpoint prefix list (egress 443 to S3 without NAT). */
     s3PrefixListId: pulumi.Input<string>;
-    /** Target group the service registers into. */
-    targetGroup: aws.lb.TargetGroup;
-    /** ALB ARN suffix + target group ARN suffix for request-count scaling. */
-    albArnSuffix: pulumi.Input<string>;
-    /** Listeners that must exist before the service attaches to the target group. */
-    listeners: pulumi.Resource[];
+    /**
+     * The load balancer in front of the service: the tasks register into its target group once
+     * its listeners exist, and request-count scaling reads its metrics.
+     */
+    loadBalancer: LoadBalancer;
     /** Tasks at first deploy. */
     desiredCount: number;
     /** Fewest tasks autoscaling may run (prod: at least one per AZ). */
@@ -175,6 +176,16 @@ export interface ServiceArgs {
     deploymentAlarmNames: string[];
     /** Tags applied to every resource. */
     tags: Record<string, string>;
+    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+    transform?: {
+        cluster?: Transform<aws.ecs.ClusterArgs>;
+        executionRole?: Transform<aws.iam.RoleArgs>;
+        taskRole?: Transform<aws.iam.RoleArgs>;
+        taskDefinition?: Transform<aws.ecs.TaskDefinitionArgs>;
+        service?: Transform<aws.ecs.ServiceArgs>;
+        scalingTarget?: Transform<aws.appautoscaling.TargetArgs>;
+        scalingPolicy?: Transform<aws.appautoscaling.PolicyArgs>;
+    };
 }
 
 const assumeTasks = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] });
@@ -187,9 +198,18 @@ export class Service extends pulumi.ComponentResource {
     public readonly service: aws.ecs.Service;
     public readonly executionRole: aws.iam.Role;
     public readonly taskRole: aws.iam.Role;
+    /** The ECS cluster's name. */
+    public readonly clusterName: pulumi.Output<string>;
+    /** The ECS service's name. */
+    public readonly serviceName: pulumi.Output<string>;
+    /** The app task definition's ARN (what this update deploys). */
+    public readonly taskDefinitionArn: pulumi.Output<string>;
+    /** The one-off migrate task definition's family (migrateOnDeploy off only). */
+    public readonly migrateFamily?: pulumi.Output<string>;
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paved:aws:Service", name, {}, opts);
+        const t = args.transform ?? {};
         const p = { parent: this };
         const sgId = args.securityGroup.id;
 
@@ -198,7 +218,7 @@ export class Service extends pulumi.ComponentResource {
         new aws.vpc.SecurityGroupEgressRule(`${name}-to-s3`, { securityGroupId: sgId, prefixListId: args.s3PrefixListId, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "S3 through the gateway endpoint", tags: args.tags }, p);
         new aws.vpc.SecurityGroupEgressRule(`${name}-to-aws-apis`, { securityGroupId: sgId, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs through NAT", tags: args.tags }, p);
 
-        this.cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+        this.cluster = child(t.cluster, aws.ecs.Cluster, `${name}-cluster`, {
             name: args.name,
             settings: [{ name: "containerInsights", value: args.containerInsights === false ? "disabled" : "enabled" }],
             tags: args.tags,
@@ -211,7 +231,7 @@ export class Service extends pulumi.ComponentResource {
         }, p);
 
         // Execution role: pull this image, write this log group, read these secrets with this key. Nothing else.
-        this.executionRole = new aws.iam.Role(`${name}-execution`, { description: `${args.name}: ECS task execution (pull, logs, secrets)`, assumeRolePolicy: assumeTasks, permissionsBoundary: permissionsBoundary(), tags: args.tags }, p);
+        this.executionRole = child(t.executionRole, aws.iam.Role, `${name}-execution`, { description: `${args.name}: ECS task execution (pull, logs, secrets)`, assumeRolePolicy: assumeTasks, permissionsBoundary: permissionsBoundary(), tags: args.tags }, p);
         new aws.iam.RolePolicy(`${name}-execution`, {
             role: this.executionRole.id,
             policy: policyJson({
@@ -230,7 +250,7 @@ export class Service extends pulumi.ComponentResource {
         }, p);
 
         // Task role: the app's own AWS access — the attachments bucket and its key.
-        this.taskRole = new aws.iam.Role(`${name}-task`, { description: `${args.name}: app runtime (attachments bucket)`, assumeRolePolicy: assumeTasks, permissionsBoundary: permissionsBoundary(), tags: args.tags }, p);
+        this.taskRole = child(t.taskRole, aws.iam.Role, `${name}-task`, { description: `${args.name}: app runtime (attachments bucket)`, assumeRolePolicy: assumeTasks, permissionsBoundary: permissionsBoundary(), tags: args.tags }, p);
         const taskStatements: any[] = [
             { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.bucketArn },
             { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
@@ -268,7 +288,7 @@ export class Service extends pulumi.ComponentResource {
                 ...extra,
             }));
         const definitions = (...cs: pulumi.Output<object>[]) => pulumi.all(cs).apply((list) => JSON.stringify(list));
-        const taskDef = (n: string, family: string, containerDefinitions: pulumi.Output<string>) => new aws.ecs.TaskDefinition(n, {
+        const taskDef = (n: string, family: string, containerDefinitions: pulumi.Output<string>) => child(t.taskDefinition, aws.ecs.TaskDefinition, n, {
             family,
             cpu: String(args.cpu),
             memory: String(args.memoryMib),
@@ -344,7 +364,7 @@ export class Service extends pulumi.ComponentResource {
         // (circuit-breaker waves + rollback; arithmetic in infra/timeouts.ts), not the 20-min default.
         const deployMinutes = ecsDeploymentTimeout({ minCapacity: args.minCapacity, maxCapacity: args.maxCapacity, gracePeriodSeconds: healthCheckGracePeriodSeconds, maximumPercent: 200 }).minutes;
 
-        this.service = new aws.ecs.Service(`${name}-service`, {
+        this.service = child(t.service, aws.ecs.Service, `${name}-service`, {
             name: args.name,
             cluster: this.cluster.arn,
             taskDefinition: this.taskDefinition.arn,
@@ -355,7 +375,7 @@ export class Service extends pulumi.ComponentResource {
                 orderedPlacementStrategies: [{ type: "spread", field: "attribute:ecs.availability-zone" }, { type: "binpack", field: "memory" }],
             } : { launchType: "FARGATE", platformVersion: "LATEST" }),
             networkConfiguration: { subnets: args.subnetIds, securityGroups: [sgId], assignPublicIp: false },
-            loadBalancers: [{ targetGroupArn: args.targetGroup.arn, containerName: "app", containerPort: port }],
+            loadBalancers: [{ targetGroupArn: args.loadBalancer.targetGroupArn, containerName: "app", containerPort: port }],
             healthCheckGracePeriodSeconds,
             deploymentCircuitBreaker: { enable: true, rollback: true },
             alarms: { alarmNames: args.deploymentAlarmNames, enable: true, rollback: true },
@@ -367,11 +387,11 @@ export class Service extends pulumi.ComponentResource {
             propagateTags: "SERVICE",
             tags: args.tags,
         }, {
-            parent: this, dependsOn: capacityProviders ? [...args.listeners, capacityProviders] : args.listeners, ignoreChanges: ["desiredCount"],
+            parent: this, dependsOn: capacityProviders ? [...args.loadBalancer.listeners, capacityProviders] : args.loadBalancer.listeners, ignoreChanges: ["desiredCount"],
             customTimeouts: { create: `${deployMinutes}m`, update: `${deployMinutes}m`, delete: "20m" },
         });
 
-        const target = new aws.appautoscaling.Target(`${name}-scaling`, {
+        const target = child(t.scalingTarget, aws.appautoscaling.Target, `${name}-scaling`, {
             serviceNamespace: "ecs",
             scalableDimension: "ecs:service:DesiredCount",
             resourceId: pulumi.interpolate`service/${this.cluster.name}/${this.service.name}`,
@@ -380,7 +400,7 @@ export class Service extends pulumi.ComponentResource {
             tags: args.tags,
         }, p);
         const policy = (n: string, targetValue: number, predefined: aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification) =>
-            new aws.appautoscaling.Policy(`${name}-${n}`, {
+            child(t.scalingPolicy, aws.appautoscaling.Policy, `${name}-${n}`, {
                 name: `${args.name}-${n}`,
                 policyType: "TargetTrackingScaling",
                 serviceNamespace: target.serviceNamespace,
@@ -392,9 +412,13 @@ export class Service extends pulumi.ComponentResource {
         policy("memory", args.memoryTargetPercent, { predefinedMetricType: "ECSServiceAverageMemoryUtilization" });
         policy("requests", args.requestsPerTarget, {
             predefinedMetricType: "ALBRequestCountPerTarget",
-            resourceLabel: pulumi.interpolate`${args.albArnSuffix}/${args.targetGroup.arnSuffix}`,
+            resourceLabel: args.loadBalancer.requestCountLabel,
         });
 
+        this.clusterName = this.cluster.name;
+        this.serviceName = this.service.name;
+        this.taskDefinitionArn = this.taskDefinition.arn;
+        this.migrateFamily = this.migrateTaskDefinition?.family;
         this.registerOutputs({ clusterName: this.cluster.name, serviceName: this.service.name });
     }
 }

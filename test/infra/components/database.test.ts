@@ -1,7 +1,10 @@
 import * as assert from "assert";
-import { plan, ofType, one, STACKS, keyFor } from "./helpers";
+import * as aws from "@pulumi/aws";
+import { plan, ofType, one, STACKS, keyFor } from "../helpers";
+import { runPlan, type PlanResult } from "../../../infra/offline/plan";
+import { Database, type DatabaseArgs } from "../../../infra/components/database";
 
-describe("infra/database", () => {
+describe("infra/components/database", () => {
     it("prod: Multi-AZ, deletion protection, final snapshot and Pulumi protect", async () => {
         const p = await plan("prod");
         const db = one(p, "aws:rds/instance:Instance");
@@ -84,4 +87,61 @@ describe("infra/database", () => {
             });
         });
     }
+});
+
+describe("infra/components/database: the component on its own", function () {
+    this.timeout(60000);
+    const build = (transform?: DatabaseArgs["transform"], over: Partial<DatabaseArgs> = {}) => runPlan("staging", {
+        program: () => {
+            const key = new aws.kms.Key("k", {});
+            const sg = new aws.ec2.SecurityGroup("db", {});
+            const client = new aws.ec2.SecurityGroup("client", {});
+            const db = new Database("db", { dbName: "app", subnetIds: ["subnet-1", "subnet-2"], securityGroup: sg, clientSecurityGroup: client, storageKey: key, secretKey: key, logKey: key, transform, ...over });
+            return { identifier: db.identifier };
+        },
+    });
+    const instanceOf = (p: PlanResult) => p.exportDoc.deployment.resources.find((r) => r.type === "aws:rds/instance:Instance")!;
+
+    it("secure defaults: Multi-AZ, deletion protection, final snapshot, 30-day backups, Pulumi protect, name from project and stack", async () => {
+        const p = await build();
+        const db = instanceOf(p);
+        assert.deepStrictEqual([db.inputs.multiAz, db.inputs.deletionProtection, db.inputs.skipFinalSnapshot, db.inputs.backupRetentionPeriod, db.protect], [true, true, false, 30, true]);
+        assert.strictEqual(db.inputs.identifier, "paved-staging-db");
+        assert.strictEqual(p.outputs.identifier, "paved-staging-db");
+    });
+
+    it("owns the groups RDS exports its logs to, created before the instance", async () => {
+        const p = await build();
+        const db = instanceOf(p);
+        const groups = p.exportDoc.deployment.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup");
+        assert.deepStrictEqual(groups.map((g) => g.inputs.name).sort(), ["/aws/rds/instance/paved-staging-db/postgresql", "/aws/rds/instance/paved-staging-db/upgrade"]);
+        for (const g of groups) {
+            assert.strictEqual(g.parent, db.parent);
+            assert.ok(db.dependencies.includes(g.urn));
+            assert.strictEqual(g.inputs.retentionInDays, 30);
+        }
+    });
+
+    it("transform hooks reach the child under mocks: in place, or by returning new args", async () => {
+        const p = await build({
+            instance: (args) => { args.backupWindow = "01:00-02:00"; },
+            parameterGroup: (args, opts) => [{ ...args, parameters: [{ name: "rds.force_ssl", value: "1" }] }, opts],
+            logGroup: (args, _opts, name) => { if (name.endsWith("-upgrade")) args.retentionInDays = 7; },
+        });
+        assert.strictEqual(instanceOf(p).inputs.backupWindow, "01:00-02:00");
+        const params = p.exportDoc.deployment.resources.find((r) => r.type === "aws:rds/parameterGroup:ParameterGroup")!;
+        assert.deepStrictEqual(params.inputs.parameters.map((x: any) => x.name), ["rds.force_ssl"]);
+        const upgrade = p.exportDoc.deployment.resources.find((r) => r.inputs.name === "/aws/rds/instance/paved-staging-db/upgrade")!;
+        assert.strictEqual(upgrade.inputs.retentionInDays, 7);
+    });
+
+    it("refuses an identifier longer than RDS allows, naming it and the limit", async () => {
+        await assert.rejects(build(undefined, { identifier: `db-${"x".repeat(70)}` }), /AWS allows at most 63 for this name \(rdsIdentifier\)/);
+    });
+
+    it("in the stack: the groups moved from Logs keep their former URNs as aliases", async () => {
+        const p = await plan("staging");
+        const g = p.exportDoc.deployment.resources.find((r) => r.urn.endsWith("::database-logs-postgresql"))!;
+        assert.deepStrictEqual(g.aliases, ["urn:pulumi:staging::paved::paved:aws:Logs$aws:cloudwatch/logGroup:LogGroup::logs-rds-postgresql"]);
+    });
 });
