@@ -8,10 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, ConfigError, NAMESPACE } from "./config";
 
 /** The validated boundary ARN, or undefined when the stack sets none. */
-export function permissionsBoundary(get: (key: string) => string | undefined = (k) => new pulumi.Config(NAMESPACE).get(k)): string | undefined {
-    const v = get("permissionsBoundaryArn");
-    if (v === undefined || v === "") return undefined;
-    const err = CONFIG_KEYS.permissionsBoundaryArn.check?.(v);
-    if (err) throw new ConfigError(`Invalid config ${NAMESPACE}:permissionsBoundaryArn=${JSON.stringify(v)}: ${err}.`);
-    return v;
+export function permissionsBoundary(
+  get: (key: string) => string | undefined = (k) => new pulumi.Config(NAMESPACE).get(k),
+): string | undefined {
+  const v = get("permissionsBoundaryArn");
+  if (v === undefined || v === "") return undefined;
+  const err = CONFIG_KEYS.permissionsBoundaryArn.check?.(v);
+  if (err) throw new ConfigError(`Invalid config ${NAMESPACE}:permissionsBoundaryArn=${JSON.stringify(v)}: ${err}.`);
+  return v;
 }

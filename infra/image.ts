@@ -49,26 +49,26 @@ export type ImageSource = { workspace: string } | { context: string; inputs: rea
 const SKIPPED = new Set(["node_modules", "dist", ".dev-pg", "coverage", ".git"]);
 
 function collect(root: string, rel: string, out: string[]): void {
-    const abs = path.join(root, rel);
-    if (!fs.existsSync(abs)) return;
-    const st = fs.statSync(abs);
-    if (st.isDirectory()) {
-        for (const entry of fs.readdirSync(abs).sort()) {
-            if (SKIPPED.has(entry) || entry.startsWith(".env")) continue;
-            collect(root, path.posix.join(rel, entry), out);
-        }
-    } else if (st.isFile()) {
-        out.push(rel);
+  const abs = path.join(root, rel);
+  if (!fs.existsSync(abs)) return;
+  const st = fs.statSync(abs);
+  if (st.isDirectory()) {
+    for (const entry of fs.readdirSync(abs).sort()) {
+      if (SKIPPED.has(entry) || entry.startsWith(".env")) continue;
+      collect(root, path.posix.join(rel, entry), out);
     }
+  } else if (st.isFile()) {
+    out.push(rel);
+  }
 }
 
 interface LockEntry {
-    dependencies?: Record<string, string>;
-    optionalDependencies?: Record<string, string>;
-    peerDependencies?: Record<string, string>;
-    devDependencies?: Record<string, string>;
-    link?: boolean;
-    resolved?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  link?: boolean;
+  resolved?: string;
 }
 
 /**
@@ -78,43 +78,47 @@ interface LockEntry {
  * Pulumi provider or the policy pack changes neither the build context nor the image's tag.
  */
 export function appOnlyManifests(root: string, workspace: string): { packageJson: string; packageLock: string } {
-    const rootPkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-    const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
-    const packages: Record<string, LockEntry> = lock.packages ?? {};
-    if (!packages[workspace]) {
-        throw new Error(`Image build: package-lock.json has no entry for the ${workspace} workspace; run \`npm install\` at the repository root.`);
+  const rootPkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+  const packages: Record<string, LockEntry> = lock.packages ?? {};
+  if (!packages[workspace]) {
+    throw new Error(
+      `Image build: package-lock.json has no entry for the ${workspace} workspace; run \`npm install\` at the repository root.`,
+    );
+  }
+  // Node's resolution over lockfile paths: from <p>/node_modules/<d> up to node_modules/<d>.
+  const resolve = (from: string, dep: string): string | undefined => {
+    for (let dir = from; ; dir = dir.includes("/node_modules/") ? dir.slice(0, dir.lastIndexOf("/node_modules/")) : "") {
+      const candidate = dir ? `${dir}/node_modules/${dep}` : `node_modules/${dep}`;
+      if (packages[candidate]) return candidate;
+      if (!dir) return undefined;
     }
-    // Node's resolution over lockfile paths: from <p>/node_modules/<d> up to node_modules/<d>.
-    const resolve = (from: string, dep: string): string | undefined => {
-        for (let dir = from; ; dir = dir.includes("/node_modules/") ? dir.slice(0, dir.lastIndexOf("/node_modules/")) : "") {
-            const candidate = dir ? `${dir}/node_modules/${dep}` : `node_modules/${dep}`;
-            if (packages[candidate]) return candidate;
-            if (!dir) return undefined;
-        }
-    };
-    const appName: string = JSON.parse(fs.readFileSync(path.join(root, workspace, "package.json"), "utf8")).name;
-    // The workspace itself and npm's link to it.
-    const keep = new Set<string>([workspace, `node_modules/${appName}`]);
-    const queue = [workspace];
-    while (queue.length) {
-        const at = queue.pop()!;
-        const e = packages[at];
-        const deps = { ...e.dependencies, ...e.optionalDependencies, ...e.peerDependencies, ...(at === workspace ? e.devDependencies : {}) };
-        for (const dep of Object.keys(deps).sort()) {
-            const found = resolve(at, dep);
-            if (found && !keep.has(found)) {
-                keep.add(found);
-                queue.push(found);
-            }
-        }
+  };
+  const appName: string = JSON.parse(fs.readFileSync(path.join(root, workspace, "package.json"), "utf8")).name;
+  // The workspace itself and npm's link to it.
+  const keep = new Set<string>([workspace, `node_modules/${appName}`]);
+  const queue = [workspace];
+  while (queue.length) {
+    const at = queue.pop()!;
+    const e = packages[at];
+    const deps = { ...e.dependencies, ...e.optionalDependencies, ...e.peerDependencies, ...(at === workspace ? e.devDependencies : {}) };
+    for (const dep of Object.keys(deps).sort()) {
+      const found = resolve(at, dep);
+      if (found && !keep.has(found)) {
+        keep.add(found);
+        queue.push(found);
+      }
     }
-    const name = `${rootPkg.name ?? "app"}-image`;
-    const rootEntry = { name, version: rootPkg.version, workspaces: [workspace] };
-    const kept: Record<string, unknown> = { "": rootEntry };
-    for (const k of Object.keys(packages).sort()) if (keep.has(k) && packages[k]) kept[k] = packages[k];
-    const packageJson = JSON.stringify({ name, version: rootPkg.version, private: true, workspaces: [workspace] }, null, 2) + "\n";
-    const packageLock = JSON.stringify({ name, version: rootPkg.version, lockfileVersion: lock.lockfileVersion, requires: true, packages: kept }, null, 2) + "\n";
-    return { packageJson, packageLock };
+  }
+  const name = `${rootPkg.name ?? "app"}-image`;
+  const rootEntry = { name, version: rootPkg.version, workspaces: [workspace] };
+  const kept: Record<string, unknown> = { "": rootEntry };
+  for (const k of Object.keys(packages).sort()) if (keep.has(k) && packages[k]) kept[k] = packages[k];
+  const packageJson = JSON.stringify({ name, version: rootPkg.version, private: true, workspaces: [workspace] }, null, 2) + "\n";
+  const packageLock =
+    JSON.stringify({ name, version: rootPkg.version, lockfileVersion: lock.lockfileVersion, requires: true, packages: kept }, null, 2) +
+    "\n";
+  return { packageJson, packageLock };
 }
 
 /**
@@ -124,18 +128,18 @@ export function appOnlyManifests(root: string, workspace: string): { packageJson
  * `inputs`. The tag hashes these and nothing else.
  */
 export function imageContextFiles(root: string, source: ImageSource): Map<string, Buffer> {
-    const files = new Map<string, Buffer>();
-    const paths: string[] = [];
-    if ("workspace" in source) {
-        const { packageJson, packageLock } = appOnlyManifests(root, source.workspace);
-        files.set("package.json", Buffer.from(packageJson));
-        files.set("package-lock.json", Buffer.from(packageLock));
-        collect(root, source.workspace, paths);
-    } else {
-        for (const p of source.inputs) collect(root, p, paths);
-    }
-    for (const f of paths.sort()) files.set(f, fs.readFileSync(path.join(root, f)));
-    return files;
+  const files = new Map<string, Buffer>();
+  const paths: string[] = [];
+  if ("workspace" in source) {
+    const { packageJson, packageLock } = appOnlyManifests(root, source.workspace);
+    files.set("package.json", Buffer.from(packageJson));
+    files.set("package-lock.json", Buffer.from(packageLock));
+    collect(root, source.workspace, paths);
+  } else {
+    for (const p of source.inputs) collect(root, p, paths);
+  }
+  for (const f of paths.sort()) files.set(f, fs.readFileSync(path.join(root, f)));
+  return files;
 }
 
 /**
@@ -144,12 +148,12 @@ export function imageContextFiles(root: string, source: ImageSource): Map<string
  * applies inside it.
  */
 export function writeBuildContext(dir: string, root: string, workspace: string): string {
-    fs.rmSync(dir, { recursive: true, force: true });
-    for (const [rel, bytes] of imageContextFiles(root, { workspace })) {
-        fs.mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), bytes);
-    }
-    return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [rel, bytes] of imageContextFiles(root, { workspace })) {
+    fs.mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), bytes);
+  }
+  return dir;
 }
 
 /** Where the program writes a workspace's generated build context (relative to the project directory; under node_modules, so git-ignored). */
@@ -164,18 +168,24 @@ export const BUILD_CONTEXT_DIR = path.posix.join("node_modules", ".cache", "pave
  * repository refuses.
  */
 export function appContentHash(root: string, build: Record<string, unknown>, source: ImageSource): string {
-    const files = imageContextFiles(root, source);
-    const h = crypto.createHash("sha256");
-    h.update(JSON.stringify(Object.keys(build).sort().map((k) => [k, build[k]]))).update("\0");
-    for (const f of [...files.keys()].sort()) {
-        h.update(f).update("\0").update(files.get(f)!).update("\0");
-    }
-    return h.digest("hex").slice(0, 12);
+  const files = imageContextFiles(root, source);
+  const h = crypto.createHash("sha256");
+  h.update(
+    JSON.stringify(
+      Object.keys(build)
+        .sort()
+        .map((k) => [k, build[k]]),
+    ),
+  ).update("\0");
+  for (const f of [...files.keys()].sort()) {
+    h.update(f).update("\0").update(files.get(f)!).update("\0");
+  }
+  return h.digest("hex").slice(0, 12);
 }
 
 /** The build settings that take part in the image tag (see appContentHash). */
 export function imageBuildSettings(platform: string, buildArgs: Record<string, string>, dockerfile: string): Record<string, unknown> {
-    return { platform, args: buildArgs, dockerfile };
+  return { platform, args: buildArgs, dockerfile };
 }
 
 /**
@@ -188,121 +198,150 @@ export function imageBuildSettings(platform: string, buildArgs: Record<string, s
 /** What existingImageDigest calls (the preview and deploy roles must allow exactly these). */
 export const IMAGE_LOOKUP_ACTIONS = ["ecr:DescribeRepositories", "ecr:ListImages"] as const;
 
-export function existingImageDigest(repositoryName: string, tag: string, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string | undefined> {
-    return aws.ecr.getRepositoriesOutput({}, opts).names.apply((names): pulumi.Output<string | undefined> => {
-        if (!names.includes(repositoryName)) return pulumi.output(undefined);
-        return aws.ecr.getImagesOutput({ repositoryName }, opts).imageIds.apply((ids) => ids.find((i) => i.imageTag === tag)?.imageDigest || undefined);
-    });
+export function existingImageDigest(
+  repositoryName: string,
+  tag: string,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<string | undefined> {
+  return aws.ecr.getRepositoriesOutput({}, opts).names.apply((names): pulumi.Output<string | undefined> => {
+    if (!names.includes(repositoryName)) return pulumi.output(undefined);
+    return aws.ecr
+      .getImagesOutput({ repositoryName }, opts)
+      .imageIds.apply((ids) => ids.find((i) => i.imageTag === tag)?.imageDigest || undefined);
+  });
 }
 
 export interface ImageArgs {
-    /** Resource name prefix, e.g. `paved-staging`; also the ECR repository name. */
-    name: string;
-    /** KMS key that encrypts the repository. */
-    kmsKey: aws.kms.Key;
-    /** Tagged images to keep; older ones expire. */
-    keepImages: number;
-    /** Target platform, `linux/amd64` or `linux/arm64`. */
-    platform: string;
-    /** BASE_IMAGE build arg; empty keeps the Dockerfile's default. */
-    baseImage: string;
-    /** Build during `pulumi preview` (CI catches broken images before merge). */
-    buildOnPreview: boolean;
-    /** Let `pulumi destroy` delete the repository with its images (config destroyWithContents; never prod). */
-    forceDelete: boolean;
-    /** Dockerfile path relative to the repo root (the app contract's `build.dockerfile`). @default "app/Dockerfile" */
-    dockerfile?: string;
-    /** What the image is built from (the app contract's `buildFrom`; one source of truth, so no default here). */
-    source: ImageSource;
-    /** Tags applied to the repository. */
-    tags: Record<string, string>;
+  /** Resource name prefix, e.g. `paved-staging`; also the ECR repository name. */
+  name: string;
+  /** KMS key that encrypts the repository. */
+  kmsKey: aws.kms.Key;
+  /** Tagged images to keep; older ones expire. */
+  keepImages: number;
+  /** Target platform, `linux/amd64` or `linux/arm64`. */
+  platform: string;
+  /** BASE_IMAGE build arg; empty keeps the Dockerfile's default. */
+  baseImage: string;
+  /** Build during `pulumi preview` (CI catches broken images before merge). */
+  buildOnPreview: boolean;
+  /** Let `pulumi destroy` delete the repository with its images (config destroyWithContents; never prod). */
+  forceDelete: boolean;
+  /** Dockerfile path relative to the repo root (the app contract's `build.dockerfile`). @default "app/Dockerfile" */
+  dockerfile?: string;
+  /** What the image is built from (the app contract's `buildFrom`; one source of truth, so no default here). */
+  source: ImageSource;
+  /** Tags applied to the repository. */
+  tags: Record<string, string>;
 }
 
 export class AppImage extends pulumi.ComponentResource {
-    public readonly repository: aws.ecr.Repository;
-    /**
-     * The build, when this content is new to the repository; undefined when an image with this
-     * tag is already there and its digest is reused (nothing is built or pushed).
-     */
-    public readonly image: pulumi.Output<docker.Image | undefined>;
-    /** True when the content tag already existed and its digest is reused. */
-    public readonly reused: pulumi.Output<boolean>;
-    /** Content tag (also the app's APP_VERSION). */
-    public readonly tag: string;
-    /** `<repositoryUrl>@sha256:<digest>` — what the task definition runs. */
-    public readonly repoDigest: pulumi.Output<string>;
+  public readonly repository: aws.ecr.Repository;
+  /**
+   * The build, when this content is new to the repository; undefined when an image with this
+   * tag is already there and its digest is reused (nothing is built or pushed).
+   */
+  public readonly image: pulumi.Output<docker.Image | undefined>;
+  /** True when the content tag already existed and its digest is reused. */
+  public readonly reused: pulumi.Output<boolean>;
+  /** Content tag (also the app's APP_VERSION). */
+  public readonly tag: string;
+  /** `<repositoryUrl>@sha256:<digest>` — what the task definition runs. */
+  public readonly repoDigest: pulumi.Output<string>;
 
-    constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("paved:aws:Image", name, {}, opts);
-        const p = { parent: this };
-        const dockerfile = args.dockerfile ?? "app/Dockerfile";
-        const source = args.source;
-        const where = "workspace" in source ? `the generated context of the ${source.workspace} workspace` : `build context = ${source.context}`;
-        if (!fs.existsSync(path.join(REPO_ROOT, dockerfile))) {
-            throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (${where}).`);
-        }
-        this.repository = new aws.ecr.Repository(`${name}-repo`, {
-            name: args.name,
-            imageTagMutability: "IMMUTABLE",
-            imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKey.arn }],
-            // Without forceDelete, `pulumi destroy` fails with RepositoryNotEmptyException as soon
-            // as one image was pushed. Staging images are rebuilt from source, so its repository
-            // goes with the stack; prod keeps its images (delete them deliberately before teardown).
-            forceDelete: args.forceDelete,
-            tags: args.tags,
-        }, p);
-        new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {
-            repository: this.repository.name,
-            policy: JSON.stringify({
-                rules: [
-                    { rulePriority: 1, description: "Drop untagged layers after 7 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 }, action: { type: "expire" } },
-                    { rulePriority: 2, description: `Keep the last ${args.keepImages} images`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: args.keepImages }, action: { type: "expire" } },
-                ],
-            }),
-        }, p);
-
-        const buildArgs: Record<string, string> = args.baseImage ? { BASE_IMAGE: args.baseImage } : {};
-        // A context other than the root (".") takes part in the settings; a workspace's generated
-        // context is identified by its files (their paths name the workspace).
-        const base = imageBuildSettings(args.platform, buildArgs, dockerfile);
-        const settings = "context" in source && source.context !== "." ? { ...base, context: source.context } : base;
-        this.tag = appContentHash(REPO_ROOT, settings, source);
-        const build = (): docker.Image => {
-            // A workspace is built from its generated app-only context (imageContextFiles), written
-            // only when there is something to build: the context digest @pulumi/docker diffs on then
-            // moves exactly when the tag does. The Dockerfile's ignore file (an allow-list: no
-            // node_modules, dist/, .env files) still applies inside either context: @pulumi/docker v4
-            // prefers `<dockerfile>.dockerignore` over the context's .dockerignore, for both the
-            // tarball it sends and the context digest it diffs on.
-            const context = "workspace" in source ? BUILD_CONTEXT_DIR : source.context;
-            if ("workspace" in source) writeBuildContext(path.join(REPO_ROOT, BUILD_CONTEXT_DIR), REPO_ROOT, source.workspace);
-            const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
-            return new docker.Image(`${name}-image`, {
-                imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
-                build: {
-                    // Relative to the project directory, where the Pulumi CLI runs the program.
-                    context,
-                    dockerfile: "workspace" in source ? path.posix.join(BUILD_CONTEXT_DIR, dockerfile) : dockerfile,
-                    platform: args.platform,
-                    builderVersion: "BuilderBuildKit",
-                    args: buildArgs,
-                },
-                buildOnPreview: args.buildOnPreview,
-                skipPush: false,
-                registry: { server: this.repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
-            }, p);
-        };
-        // Reuse the digest of an image already pushed under this tag; build only new content.
-        const existing = existingImageDigest(args.name, this.tag, p);
-        this.reused = existing.apply((d) => d !== undefined);
-        let built: docker.Image | undefined;
-        this.repoDigest = existing.apply((digest): pulumi.Output<string> => {
-            if (digest !== undefined) return pulumi.interpolate`${this.repository.repositoryUrl}@${digest}`;
-            built = build();
-            return built.repoDigest;
-        });
-        this.image = this.repoDigest.apply(() => built);
-        this.registerOutputs({ repoDigest: this.repoDigest, tag: this.tag, reused: this.reused });
+  constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("paved:aws:Image", name, {}, opts);
+    const p = { parent: this };
+    const dockerfile = args.dockerfile ?? "app/Dockerfile";
+    const source = args.source;
+    const where =
+      "workspace" in source ? `the generated context of the ${source.workspace} workspace` : `build context = ${source.context}`;
+    if (!fs.existsSync(path.join(REPO_ROOT, dockerfile))) {
+      throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (${where}).`);
     }
+    this.repository = new aws.ecr.Repository(
+      `${name}-repo`,
+      {
+        name: args.name,
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKey.arn }],
+        // Without forceDelete, `pulumi destroy` fails with RepositoryNotEmptyException as soon
+        // as one image was pushed. Staging images are rebuilt from source, so its repository
+        // goes with the stack; prod keeps its images (delete them deliberately before teardown).
+        forceDelete: args.forceDelete,
+        tags: args.tags,
+      },
+      p,
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-lifecycle`,
+      {
+        repository: this.repository.name,
+        policy: JSON.stringify({
+          rules: [
+            {
+              rulePriority: 1,
+              description: "Drop untagged layers after 7 days",
+              selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+              action: { type: "expire" },
+            },
+            {
+              rulePriority: 2,
+              description: `Keep the last ${args.keepImages} images`,
+              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: args.keepImages },
+              action: { type: "expire" },
+            },
+          ],
+        }),
+      },
+      p,
+    );
+
+    const buildArgs: Record<string, string> = args.baseImage ? { BASE_IMAGE: args.baseImage } : {};
+    // A context other than the root (".") takes part in the settings; a workspace's generated
+    // context is identified by its files (their paths name the workspace).
+    const base = imageBuildSettings(args.platform, buildArgs, dockerfile);
+    const settings = "context" in source && source.context !== "." ? { ...base, context: source.context } : base;
+    this.tag = appContentHash(REPO_ROOT, settings, source);
+    const build = (): docker.Image => {
+      // A workspace is built from its generated app-only context (imageContextFiles), written
+      // only when there is something to build: the context digest @pulumi/docker diffs on then
+      // moves exactly when the tag does. The Dockerfile's ignore file (an allow-list: no
+      // node_modules, dist/, .env files) still applies inside either context: @pulumi/docker v4
+      // prefers `<dockerfile>.dockerignore` over the context's .dockerignore, for both the
+      // tarball it sends and the context digest it diffs on.
+      const context = "workspace" in source ? BUILD_CONTEXT_DIR : source.context;
+      if ("workspace" in source) writeBuildContext(path.join(REPO_ROOT, BUILD_CONTEXT_DIR), REPO_ROOT, source.workspace);
+      const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
+      return new docker.Image(
+        `${name}-image`,
+        {
+          imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,
+          build: {
+            // Relative to the project directory, where the Pulumi CLI runs the program.
+            context,
+            dockerfile: "workspace" in source ? path.posix.join(BUILD_CONTEXT_DIR, dockerfile) : dockerfile,
+            platform: args.platform,
+            builderVersion: "BuilderBuildKit",
+            args: buildArgs,
+          },
+          buildOnPreview: args.buildOnPreview,
+          skipPush: false,
+          registry: { server: this.repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+        },
+        p,
+      );
+    };
+    // Reuse the digest of an image already pushed under this tag; build only new content.
+    const existing = existingImageDigest(args.name, this.tag, p);
+    this.reused = existing.apply((d) => d !== undefined);
+    let built: docker.Image | undefined;
+    this.repoDigest = existing.apply((digest): pulumi.Output<string> => {
+      if (digest !== undefined) return pulumi.interpolate`${this.repository.repositoryUrl}@${digest}`;
+      built = build();
+      return built.repoDigest;
+    });
+    this.image = this.repoDigest.apply(() => built);
+    this.registerOutputs({ repoDigest: this.repoDigest, tag: this.tag, reused: this.reused });
+  }
 }

@@ -40,111 +40,224 @@ const ACCESS_LOG_PREFIX = "alb";
 
 // The tier profile (infra/tiers.ts): staging/prod differences the config does not carry.
 const tier = cfg.tier;
-const keys = new Keys("keys", { name, region: cfg.region, deletionWindowDays: tier.kmsDeletionWindowDays, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags }, { protect: tier.protect });
+const keys = new Keys(
+  "keys",
+  { name, region: cfg.region, deletionWindowDays: tier.kmsDeletionWindowDays, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags },
+  { protect: tier.protect },
+);
 const logs = new Logs("logs", { name, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags });
 const network = new Network("network", {
-    name, cidr: cfg.vpcCidr, azCount: cfg.azCount, natGateways: cfg.natGateways as "single" | "perAz",
-    natMode: cfg.natMode as "gateway" | "instance", natInstanceType: cfg.natInstanceType,
-    region: cfg.region, flowLogGroup: logs.flowLogs, tags,
+  name,
+  cidr: cfg.vpcCidr,
+  azCount: cfg.azCount,
+  natGateways: cfg.natGateways as "single" | "perAz",
+  natMode: cfg.natMode as "gateway" | "instance",
+  natInstanceType: cfg.natInstanceType,
+  region: cfg.region,
+  flowLogGroup: logs.flowLogs,
+  tags,
 });
 const image = new AppImage("image", {
-    name, kmsKey: keys.keys.image, keepImages: cfg.ecrKeepImages, platform: cfg.imagePlatform,
-    baseImage: cfg.baseImage, buildOnPreview: cfg.buildOnPreview, forceDelete: cfg.destroyWithContents,
-    dockerfile: app.dockerfile, source: app.buildFrom, tags,
+  name,
+  kmsKey: keys.keys.image,
+  keepImages: cfg.ecrKeepImages,
+  platform: cfg.imagePlatform,
+  baseImage: cfg.baseImage,
+  buildOnPreview: cfg.buildOnPreview,
+  forceDelete: cfg.destroyWithContents,
+  dockerfile: app.dockerfile,
+  source: app.buildFrom,
+  tags,
 });
 const storage = new Storage("storage", {
-    name, region: cfg.region, kmsKey: keys.keys.storage, noncurrentVersionDays: cfg.noncurrentVersionDays,
-    accessLogRetentionDays: cfg.accessLogRetentionDays, accessLogPrefix: ACCESS_LOG_PREFIX, protect: tier.protect,
-    forceDestroy: cfg.destroyWithContents, tags,
+  name,
+  region: cfg.region,
+  kmsKey: keys.keys.storage,
+  noncurrentVersionDays: cfg.noncurrentVersionDays,
+  accessLogRetentionDays: cfg.accessLogRetentionDays,
+  accessLogPrefix: ACCESS_LOG_PREFIX,
+  protect: tier.protect,
+  forceDestroy: cfg.destroyWithContents,
+  tags,
 });
 const database = new Database("database", {
-    name, identifier: dbIdentifier, engineVersion: cfg.dbEngineVersion, instanceClass: cfg.dbInstanceClass,
-    allocatedStorageGb: cfg.dbAllocatedStorageGb, maxAllocatedStorageGb: cfg.dbMaxAllocatedStorageGb,
-    multiAz: cfg.dbMultiAz, backupRetentionDays: cfg.dbBackupRetentionDays, deletionProtection: cfg.dbDeletionProtection,
-    skipFinalSnapshot: cfg.dbSkipFinalSnapshot, protect: tier.protect, dbName: cfg.dbName, masterUsername: cfg.dbMasterUsername,
-    monitoringIntervalSeconds: cfg.dbMonitoringIntervalSeconds, performanceInsightsRetentionDays: cfg.dbPerformanceInsightsRetentionDays,
-    subnetIds: network.isolatedSubnetIds, securityGroup: network.databaseSecurityGroup, clientSecurityGroup: network.serviceSecurityGroup,
-    storageKey: keys.keys.database, secretKey: keys.keys.secrets, logKey: keys.keys.logs, logRetentionDays: cfg.logRetentionDays, tags,
-    transform: {
-        // Moved: these groups were children of Logs ("logs-rds-<type>") before Database owned them.
-        logGroup: (_args, opts, child) => { withAliases(opts, [{ name: child.replace(/^database-logs-/, "logs-rds-"), parent: pulumi.createUrn("logs", "paved:aws:Logs") }]); },
+  name,
+  identifier: dbIdentifier,
+  engineVersion: cfg.dbEngineVersion,
+  instanceClass: cfg.dbInstanceClass,
+  allocatedStorageGb: cfg.dbAllocatedStorageGb,
+  maxAllocatedStorageGb: cfg.dbMaxAllocatedStorageGb,
+  multiAz: cfg.dbMultiAz,
+  backupRetentionDays: cfg.dbBackupRetentionDays,
+  deletionProtection: cfg.dbDeletionProtection,
+  skipFinalSnapshot: cfg.dbSkipFinalSnapshot,
+  protect: tier.protect,
+  dbName: cfg.dbName,
+  masterUsername: cfg.dbMasterUsername,
+  monitoringIntervalSeconds: cfg.dbMonitoringIntervalSeconds,
+  performanceInsightsRetentionDays: cfg.dbPerformanceInsightsRetentionDays,
+  subnetIds: network.isolatedSubnetIds,
+  securityGroup: network.databaseSecurityGroup,
+  clientSecurityGroup: network.serviceSecurityGroup,
+  storageKey: keys.keys.database,
+  secretKey: keys.keys.secrets,
+  logKey: keys.keys.logs,
+  logRetentionDays: cfg.logRetentionDays,
+  tags,
+  transform: {
+    // Moved: these groups were children of Logs ("logs-rds-<type>") before Database owned them.
+    logGroup: (_args, opts, child) => {
+      withAliases(opts, [{ name: child.replace(/^database-logs-/, "logs-rds-"), parent: pulumi.createUrn("logs", "paved:aws:Logs") }]);
     },
+  },
 });
 const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: tier.secretRecoveryWindowDays, tags });
-const certificate = new Certificate("certificate", { domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, certificateArn: cfg.certificateArn, tags });
+const certificate = new Certificate("certificate", {
+  domain: cfg.domain,
+  hostedZoneId: cfg.hostedZoneId,
+  certificateArn: cfg.certificateArn,
+  tags,
+});
 const lb = new LoadBalancer("loadbalancer", {
-    name, vpcId: network.vpcId, subnetIds: network.publicSubnetIds, securityGroup: network.albSecurityGroup,
-    targetSecurityGroup: network.serviceSecurityGroup, targetPort: app.port,
-    healthCheckPath: app.healthCheck.path, healthCheckMatcher: app.healthCheck.matcher, certificateArn: certificate.certificateArn,
-    sslPolicy: cfg.sslPolicy, hstsMaxAgeSeconds: cfg.hstsMaxAgeSeconds, deletionProtection: cfg.albDeletionProtection,
-    idleTimeoutSeconds: cfg.albIdleTimeoutSeconds, accessLogBucket: storage.accessLogBucketName, accessLogPrefix: ACCESS_LOG_PREFIX,
-    accessLogDependsOn: storage.accessLogDelivery, domain: cfg.domain, hostedZoneId: cfg.hostedZoneId, tags,
+  name,
+  vpcId: network.vpcId,
+  subnetIds: network.publicSubnetIds,
+  securityGroup: network.albSecurityGroup,
+  targetSecurityGroup: network.serviceSecurityGroup,
+  targetPort: app.port,
+  healthCheckPath: app.healthCheck.path,
+  healthCheckMatcher: app.healthCheck.matcher,
+  certificateArn: certificate.certificateArn,
+  sslPolicy: cfg.sslPolicy,
+  hstsMaxAgeSeconds: cfg.hstsMaxAgeSeconds,
+  deletionProtection: cfg.albDeletionProtection,
+  idleTimeoutSeconds: cfg.albIdleTimeoutSeconds,
+  accessLogBucket: storage.accessLogBucketName,
+  accessLogPrefix: ACCESS_LOG_PREFIX,
+  accessLogDependsOn: storage.accessLogDelivery,
+  domain: cfg.domain,
+  hostedZoneId: cfg.hostedZoneId,
+  tags,
 });
 // paved:compute=ec2: hardened hosts behind a capacity provider, built once the cluster exists (docs/ec2.md).
 let capacity: Ec2Capacity | undefined;
-const onEc2 = cfg.compute === "ec2" ? (cluster: aws.ecs.Cluster) => (capacity = new Ec2Capacity("capacity", {
-    name, region: cfg.region, cluster, sizing: ec2Sizing(ec2SizingInput(cfg, tier)), vpcId: network.vpcId,
-    subnetIds: network.privateSubnetIds, s3PrefixListId: network.s3PrefixListId, rootVolumeGb: cfg.ec2RootVolumeGb,
-    terminationProtection: cfg.ec2TerminationProtection, eniTrunking: cfg.ec2EniTrunking,
-    keyDeletionWindowDays: tier.kmsDeletionWindowDays, protect: tier.protect, tags,
-})).capacityProvider : undefined;
+const onEc2 =
+  cfg.compute === "ec2"
+    ? (cluster: aws.ecs.Cluster) =>
+        (capacity = new Ec2Capacity("capacity", {
+          name,
+          region: cfg.region,
+          cluster,
+          sizing: ec2Sizing(ec2SizingInput(cfg, tier)),
+          vpcId: network.vpcId,
+          subnetIds: network.privateSubnetIds,
+          s3PrefixListId: network.s3PrefixListId,
+          rootVolumeGb: cfg.ec2RootVolumeGb,
+          terminationProtection: cfg.ec2TerminationProtection,
+          eniTrunking: cfg.ec2EniTrunking,
+          keyDeletionWindowDays: tier.kmsDeletionWindowDays,
+          protect: tier.protect,
+          tags,
+        })).capacityProvider
+    : undefined;
 const service = new Service("service", {
-    name, region: cfg.region, image: image.repoDigest, repositoryArn: image.repository.arn, imageKey: keys.keys.image, contract: app,
-    cpu: cfg.taskCpu, memoryMib: cfg.taskMemoryMib, cpuArchitecture: cfg.imagePlatform === "linux/arm64" ? "ARM64" : "X86_64",
-    // Every `platform` variable of the contract (plain ones carry their value in the contract).
+  name,
+  region: cfg.region,
+  image: image.repoDigest,
+  repositoryArn: image.repository.arn,
+  imageKey: keys.keys.image,
+  contract: app,
+  cpu: cfg.taskCpu,
+  memoryMib: cfg.taskMemoryMib,
+  cpuArchitecture: cfg.imagePlatform === "linux/arm64" ? "ARM64" : "X86_64",
+  // Every `platform` variable of the contract (plain ones carry their value in the contract).
+  environment: {
+    PORT: String(app.port),
+    LOG_LEVEL: cfg.logLevel,
+    APP_VERSION: image.tag,
+    DB_HOST: database.address,
+    DB_PORT: database.port.apply(String),
+    DB_NAME: cfg.dbName,
+    DB_SSL: "verify-full",
+    // The app logs in as its own least-privileged role with a fresh IAM token per connection
+    // (no password that a rotation could change under it); the migrate step needs owner rights
+    // and logs in as the master user with the RDS-managed secret's password.
+    DB_USER: perContainer({ app: cfg.dbAppUsername, migrate: cfg.dbMasterUsername }),
+    DB_AUTH: "iam",
+    S3_BUCKET: storage.attachmentsBucketName,
+    AWS_REGION: cfg.region,
+    RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
+    // Strictly above the ALB idle timeout, so the ALB always closes an idle connection first.
+    KEEP_ALIVE_TIMEOUT_SECONDS: String(appKeepAliveSeconds(cfg.albIdleTimeoutSeconds)),
+  },
+  secrets: {
+    // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
+    // ECS resolves it when a container starts, so only the run-to-completion steps get it.
+    DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::`,
+    JWT_SECRET: secrets.jwtSecret.arn,
+  },
+  secretArns: [database.masterSecretArn, secrets.jwtSecret.arn],
+  secretsKey: keys.keys.secrets,
+  logGroup: logs.service,
+  bucketArn: storage.attachmentsBucketArn,
+  bucketKey: keys.keys.storage,
+  dbConnectArn: pulumi
+    .all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId, database.resourceId])
+    .apply(([part, account, dbi]) => `arn:${part}:rds-db:${cfg.region}:${account}:dbuser:${dbi}/${cfg.dbAppUsername}`),
+  subnetIds: network.privateSubnetIds,
+  securityGroup: network.serviceSecurityGroup,
+  databaseSecurityGroup: network.databaseSecurityGroup,
+  s3PrefixListId: network.s3PrefixListId,
+  loadBalancer: lb,
+  desiredCount: cfg.desiredCount,
+  minCapacity: cfg.minCapacity,
+  maxCapacity: cfg.maxCapacity,
+  cpuTargetPercent: cfg.cpuTargetPercent,
+  memoryTargetPercent: cfg.memoryTargetPercent,
+  requestsPerTarget: cfg.requestsPerTarget,
+  healthCheckGraceSeconds: cfg.healthCheckGraceSeconds,
+  enableEcsExec: cfg.enableEcsExec,
+  containerInsights: cfg.containerInsights,
+  migrateOnDeploy: cfg.migrateOnDeploy,
+  migrateGraceSeconds: cfg.migrateGraceSeconds,
+  capacityProvider: onEc2,
+  // The database-init step: as the owner (the master secret), creates paved:dbAppUsername with
+  // the app's privileges only, idempotently, in every task before the app starts.
+  dbInit: {
     environment: {
-        PORT: String(app.port),
-        LOG_LEVEL: cfg.logLevel,
-        APP_VERSION: image.tag,
-        DB_HOST: database.address,
-        DB_PORT: database.port.apply(String),
-        DB_NAME: cfg.dbName,
-        DB_SSL: "verify-full",
-        // The app logs in as its own least-privileged role with a fresh IAM token per connection
-        // (no password that a rotation could change under it); the migrate step needs owner rights
-        // and logs in as the master user with the RDS-managed secret's password.
-        DB_USER: perContainer({ app: cfg.dbAppUsername, migrate: cfg.dbMasterUsername }),
-        DB_AUTH: "iam",
-        S3_BUCKET: storage.attachmentsBucketName,
-        AWS_REGION: cfg.region,
-        RATE_LIMIT_PER_MINUTE: String(cfg.rateLimitPerMinute),
-        // Strictly above the ALB idle timeout, so the ALB always closes an idle connection first.
-        KEEP_ALIVE_TIMEOUT_SECONDS: String(appKeepAliveSeconds(cfg.albIdleTimeoutSeconds)),
+      NODE_ENV: "production",
+      LOG_LEVEL: cfg.logLevel,
+      DB_HOST: database.address,
+      DB_PORT: database.port.apply(String),
+      DB_NAME: cfg.dbName,
+      DB_SSL: "verify-full",
+      DB_USER: cfg.dbMasterUsername,
+      DB_APP_USER: cfg.dbAppUsername,
     },
-    secrets: {
-        // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
-        // ECS resolves it when a container starts, so only the run-to-completion steps get it.
-        DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::`,
-        JWT_SECRET: secrets.jwtSecret.arn,
-    },
-    secretArns: [database.masterSecretArn, secrets.jwtSecret.arn], secretsKey: keys.keys.secrets,
-    logGroup: logs.service, bucketArn: storage.attachmentsBucketArn, bucketKey: keys.keys.storage,
-    dbConnectArn: pulumi.all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId, database.resourceId])
-        .apply(([part, account, dbi]) => `arn:${part}:rds-db:${cfg.region}:${account}:dbuser:${dbi}/${cfg.dbAppUsername}`),
-    subnetIds: network.privateSubnetIds, securityGroup: network.serviceSecurityGroup, databaseSecurityGroup: network.databaseSecurityGroup,
-    s3PrefixListId: network.s3PrefixListId, loadBalancer: lb, desiredCount: cfg.desiredCount, minCapacity: cfg.minCapacity, maxCapacity: cfg.maxCapacity,
-    cpuTargetPercent: cfg.cpuTargetPercent, memoryTargetPercent: cfg.memoryTargetPercent, requestsPerTarget: cfg.requestsPerTarget,
-    healthCheckGraceSeconds: cfg.healthCheckGraceSeconds, enableEcsExec: cfg.enableEcsExec, containerInsights: cfg.containerInsights,
-    migrateOnDeploy: cfg.migrateOnDeploy, migrateGraceSeconds: cfg.migrateGraceSeconds, capacityProvider: onEc2,
-    // The database-init step: as the owner (the master secret), creates paved:dbAppUsername with
-    // the app's privileges only, idempotently, in every task before the app starts.
-    dbInit: {
-        environment: {
-            NODE_ENV: "production", LOG_LEVEL: cfg.logLevel, DB_HOST: database.address, DB_PORT: database.port.apply(String),
-            DB_NAME: cfg.dbName, DB_SSL: "verify-full", DB_USER: cfg.dbMasterUsername, DB_APP_USER: cfg.dbAppUsername,
-        },
-        secrets: { DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::` },
-    },
-    // The 5xx-rate and unhealthy-host alarms (fixed names, created by Monitoring below) roll a bad release back.
-    deploymentAlarmNames: DEPLOYMENT_ALARMS.map((n) => alarmName(name, n)), tags,
+    secrets: { DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::` },
+  },
+  // The 5xx-rate and unhealthy-host alarms (fixed names, created by Monitoring below) roll a bad release back.
+  deploymentAlarmNames: DEPLOYMENT_ALARMS.map((n) => alarmName(name, n)),
+  tags,
 });
 const monitoring = new Monitoring("monitoring", {
-    name, region: cfg.region, kmsKey: keys.keys.logs, alarmEmail: cfg.alarmEmail, alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
-    albArnSuffix: lb.arnSuffix, targetGroupArnSuffix: lb.targetGroupArnSuffix,
-    clusterName: service.clusterName, serviceName: service.serviceName, dbIdentifier: database.identifier,
-    dbFreeStorageAlarmGb: cfg.dbFreeStorageAlarmGb, dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
-    latencyP99Seconds: cfg.latencyP99AlarmSeconds, error5xxPercent: cfg.error5xxAlarmPercent, logGroupName: logs.service.name,
-    extraWidgets: capacity?.dashboardWidgets(), tags,
+  name,
+  region: cfg.region,
+  kmsKey: keys.keys.logs,
+  alarmEmail: cfg.alarmEmail,
+  alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
+  albArnSuffix: lb.arnSuffix,
+  targetGroupArnSuffix: lb.targetGroupArnSuffix,
+  clusterName: service.clusterName,
+  serviceName: service.serviceName,
+  dbIdentifier: database.identifier,
+  dbFreeStorageAlarmGb: cfg.dbFreeStorageAlarmGb,
+  dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
+  latencyP99Seconds: cfg.latencyP99AlarmSeconds,
+  error5xxPercent: cfg.error5xxAlarmPercent,
+  logGroupName: logs.service.name,
+  extraWidgets: capacity?.dashboardWidgets(),
+  tags,
 });
 capacity?.alarms(monitoring.topic.arn);
 
@@ -159,8 +272,9 @@ export const serviceName = service.serviceName;
 export const taskDefinitionArn = service.taskDefinitionArn;
 export const awsRegion = cfg.region;
 export const migrateTaskDefinition = service.migrateFamily;
-export const migrateNetwork = pulumi.all([network.privateSubnetIds, network.serviceSecurityGroup.id]).apply(([subnets, sg]) =>
-    `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);
+export const migrateNetwork = pulumi
+  .all([network.privateSubnetIds, network.serviceSecurityGroup.id])
+  .apply(([subnets, sg]) => `awsvpcConfiguration={subnets=[${subnets.join(",")}],securityGroups=[${sg}],assignPublicIp=DISABLED}`);
 export const dbEndpoint = database.endpoint;
 export const dbMasterSecretArn = database.masterSecretArn;
 export const imageDigest = image.repoDigest;

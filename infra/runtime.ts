@@ -7,18 +7,18 @@
  * runs exactly the code a real run does, up to these explicit gates.
  */
 // Internal runtime state (stable across @pulumi/pulumi 3.x; the same store setMocks writes to).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const state = require("@pulumi/pulumi/runtime/state");
 
 /** The subset of Pulumi's runtime options the predicate reads. */
 export interface RuntimeOptions {
-    /** The resource monitor's address: `"mock"` under setMocks, an engine address in a real run. */
-    monitorAddr?: string;
+  /** The resource monitor's address: `"mock"` under setMocks, an engine address in a real run. */
+  monitorAddr?: string;
 }
 
 /** Pulumi's current runtime options (what the language host or setMocks configured). */
 export function currentRuntimeOptions(): RuntimeOptions {
-    return state.getStore()?.settings?.options ?? {};
+  return state.getStore()?.settings?.options ?? {};
 }
 
 /**
@@ -26,6 +26,6 @@ export function currentRuntimeOptions(): RuntimeOptions {
  * mocks. A program started with no monitor at all (plain `node infra/index.ts`) is not real either.
  */
 export function isRealRun(opts: RuntimeOptions = currentRuntimeOptions()): boolean {
-    const addr = opts.monitorAddr;
-    return typeof addr === "string" && addr !== "" && addr !== "mock";
+  const addr = opts.monitorAddr;
+  return typeof addr === "string" && addr !== "" && addr !== "mock";
 }

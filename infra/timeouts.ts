@@ -18,28 +18,28 @@ const MARGIN = 1.1;
 
 /** ECS's circuit-breaker failure threshold for a desired count: 0.5 × desired, clamped to 3..200. */
 export function circuitBreakerThreshold(desired: number): number {
-    return Math.min(200, Math.max(3, Math.ceil(0.5 * desired)));
+  return Math.min(200, Math.max(3, Math.ceil(0.5 * desired)));
 }
 
 export interface EcsTimeoutInputs {
-    /** The range autoscaling may leave desiredCount in when a deployment starts. */
-    minCapacity: number;
-    maxCapacity: number;
-    /** The service's health-check grace period (s), migrate step included. */
-    gracePeriodSeconds: number;
-    /** deploymentMaximumPercent (200: up to desired new tasks start per wave). */
-    maximumPercent: number;
+  /** The range autoscaling may leave desiredCount in when a deployment starts. */
+  minCapacity: number;
+  maxCapacity: number;
+  /** The service's health-check grace period (s), migrate step included. */
+  gracePeriodSeconds: number;
+  /** deploymentMaximumPercent (200: up to desired new tasks start per wave). */
+  maximumPercent: number;
 }
 
 export interface EcsTimeoutBreakdown {
-    desired: number;
-    threshold: number;
-    tasksPerWave: number;
-    waves: number;
-    waveSeconds: number;
-    rollbackSeconds: number;
-    totalSeconds: number;
-    minutes: number;
+  desired: number;
+  threshold: number;
+  tasksPerWave: number;
+  waves: number;
+  waveSeconds: number;
+  rollbackSeconds: number;
+  totalSeconds: number;
+  minutes: number;
 }
 
 /**
@@ -57,24 +57,26 @@ export interface EcsTimeoutBreakdown {
  * half-way and report a failure while ECS is still rolling back).
  */
 export function ecsDeploymentTimeout(i: EcsTimeoutInputs): EcsTimeoutBreakdown {
-    let worst: EcsTimeoutBreakdown | undefined;
-    for (let desired = Math.max(1, i.minCapacity); desired <= Math.max(i.minCapacity, i.maxCapacity); desired++) {
-        const threshold = circuitBreakerThreshold(desired);
-        const tasksPerWave = Math.max(1, Math.floor((desired * (i.maximumPercent - 100)) / 100));
-        const waves = Math.ceil(threshold / tasksPerWave);
-        const waveSeconds = TASK_START_SECONDS + i.gracePeriodSeconds + HEALTH_CHECK.unhealthyThreshold * HEALTH_CHECK.interval + TASK_STOP_SECONDS;
-        const rollbackSeconds = TASK_START_SECONDS + HEALTH_CHECK.healthyThreshold * HEALTH_CHECK.interval + TASK_STOP_SECONDS;
-        const totalSeconds = waves * waveSeconds + rollbackSeconds;
-        const minutes = Math.max(20, Math.ceil((totalSeconds * MARGIN) / 60));
-        if (!worst || minutes > worst.minutes) worst = { desired, threshold, tasksPerWave, waves, waveSeconds, rollbackSeconds, totalSeconds, minutes };
-    }
-    return worst!;
+  let worst: EcsTimeoutBreakdown | undefined;
+  for (let desired = Math.max(1, i.minCapacity); desired <= Math.max(i.minCapacity, i.maxCapacity); desired++) {
+    const threshold = circuitBreakerThreshold(desired);
+    const tasksPerWave = Math.max(1, Math.floor((desired * (i.maximumPercent - 100)) / 100));
+    const waves = Math.ceil(threshold / tasksPerWave);
+    const waveSeconds =
+      TASK_START_SECONDS + i.gracePeriodSeconds + HEALTH_CHECK.unhealthyThreshold * HEALTH_CHECK.interval + TASK_STOP_SECONDS;
+    const rollbackSeconds = TASK_START_SECONDS + HEALTH_CHECK.healthyThreshold * HEALTH_CHECK.interval + TASK_STOP_SECONDS;
+    const totalSeconds = waves * waveSeconds + rollbackSeconds;
+    const minutes = Math.max(20, Math.ceil((totalSeconds * MARGIN) / 60));
+    if (!worst || minutes > worst.minutes)
+      worst = { desired, threshold, tasksPerWave, waves, waveSeconds, rollbackSeconds, totalSeconds, minutes };
+  }
+  return worst!;
 }
 
 export interface RdsTimeoutInputs {
-    multiAz: boolean;
-    /** Storage autoscaling ceiling (GiB): the most a final snapshot may have to copy. */
-    maxAllocatedStorageGb: number;
+  multiAz: boolean;
+  /** Storage autoscaling ceiling (GiB): the most a final snapshot may have to copy. */
+  maxAllocatedStorageGb: number;
 }
 
 /**
@@ -87,9 +89,9 @@ export interface RdsTimeoutInputs {
  *               first full copy)                            → 100 GiB: 60 (default), 1000 GiB: 80
  */
 export function rdsTimeouts(i: RdsTimeoutInputs): { create: string; update: string; delete: string } {
-    const instances = i.multiAz ? 2 : 1;
-    const create = Math.max(40, 40 * instances);
-    const update = Math.max(80, 40 * instances + 5);
-    const del = Math.max(60, 30 + 5 * Math.ceil(i.maxAllocatedStorageGb / 100));
-    return { create: `${create}m`, update: `${update}m`, delete: `${del}m` };
+  const instances = i.multiAz ? 2 : 1;
+  const create = Math.max(40, 40 * instances);
+  const update = Math.max(80, 40 * instances + 5);
+  const del = Math.max(60, 30 + 5 * Math.ceil(i.maxAllocatedStorageGb / 100));
+  return { create: `${create}m`, update: `${update}m`, delete: `${del}m` };
 }

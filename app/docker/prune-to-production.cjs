@@ -44,7 +44,10 @@ function visit(dir, isWorkspace) {
       if (!manifest.peerDependenciesMeta?.[name]?.optional) required[name] = true;
     }
   }
-  for (const [names, mustExist] of [[Object.keys(required), true], [Object.keys(optional), false]]) {
+  for (const [names, mustExist] of [
+    [Object.keys(required), true],
+    [Object.keys(optional), false],
+  ]) {
     for (const name of names) {
       const found = locate(name, dir);
       if (!found) {

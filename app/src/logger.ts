@@ -118,7 +118,12 @@ export function loggerOptions(level: string): LoggerOptions {
       // No headers: credentials cannot leak through a request log, and the access
       // line stays cheap. `ip` is the real client (the ALB hop of X-Forwarded-For),
       // as rate-limited.
-      req: scrubbed((req: FastifyRequest) => ({ method: req.method, url: pathOnly(req.url), ip: req.ip, userAgent: req.headers?.["user-agent"] })),
+      req: scrubbed((req: FastifyRequest) => ({
+        method: req.method,
+        url: pathOnly(req.url),
+        ip: req.ip,
+        userAgent: req.headers?.["user-agent"],
+      })),
       res: scrubbed((reply: FastifyReply) => ({ statusCode: reply.statusCode })),
       // Error objects carry arbitrary own fields (a driver's `config.password`, …).
       err: scrubbed(pino.stdSerializers.err),
@@ -211,7 +216,11 @@ class RequestLogger implements FastifyBaseLogger {
 }
 
 /** Fastify `childLoggerFactory`: see RequestLogger. */
-export function requestLoggerFactory(logger: FastifyBaseLogger, bindings: pino.Bindings, options: pino.ChildLoggerOptions): FastifyBaseLogger {
+export function requestLoggerFactory(
+  logger: FastifyBaseLogger,
+  bindings: pino.Bindings,
+  options: pino.ChildLoggerOptions,
+): FastifyBaseLogger {
   return new RequestLogger(logger as Logger, bindings, options);
 }
 

@@ -20,9 +20,17 @@ type Log = (msg: string, extra?: Record<string, unknown>) => void;
  * when two tasks start together the second *waits*, then finds nothing pending,
  * instead of failing or applying the same migration twice.
  */
-export async function runMigrations(cfg: DbConfig, opts: { log?: Log; dir?: string; lockTimeoutMs?: number } = {}): Promise<RunMigration[]> {
-  const log: Log = opts.log ?? ((msg, extra) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg, ...extra }) + "\n"));
-  const { max: _max, idleTimeoutMillis: _idle, ...clientCfg } = poolConfig(cfg, { application_name: "paved-migrate", statement_timeout: 0, query_timeout: 0 });
+export async function runMigrations(
+  cfg: DbConfig,
+  opts: { log?: Log; dir?: string; lockTimeoutMs?: number } = {},
+): Promise<RunMigration[]> {
+  const log: Log =
+    opts.log ?? ((msg, extra) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg, ...extra }) + "\n"));
+  const {
+    max: _max,
+    idleTimeoutMillis: _idle,
+    ...clientCfg
+  } = poolConfig(cfg, { application_name: "paved-migrate", statement_timeout: 0, query_timeout: 0 });
   const client = new Client(clientCfg);
   await client.connect();
   try {
@@ -32,7 +40,9 @@ export async function runMigrations(cfg: DbConfig, opts: { log?: Log; dir?: stri
       await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     } catch (err) {
       if ((err as { code?: string }).code === "55P03") {
-        throw new Error(`lock timeout: another migration runner has held advisory lock ${MIGRATION_LOCK_KEY} for too long; check for a stuck migrate task (pg_locks) and retry.`);
+        throw new Error(
+          `lock timeout: another migration runner has held advisory lock ${MIGRATION_LOCK_KEY} for too long; check for a stuck migrate task (pg_locks) and retry.`,
+        );
       }
       throw err;
     }
@@ -48,9 +58,16 @@ export async function runMigrations(cfg: DbConfig, opts: { log?: Log; dir?: stri
         singleTransaction: false, // one transaction per migration
         checkOrder: true, // refuse to run if an applied migration is missing or out of order
         noLock: true, // we already hold our (blocking) lock on this session
-        logger: { debug: () => undefined, info: (m: string) => log(m), warn: (m: string) => log(m, { level: 40 }), error: (m: string) => log(m, { level: 50 }) },
+        logger: {
+          debug: () => undefined,
+          info: (m: string) => log(m),
+          warn: (m: string) => log(m, { level: 40 }),
+          error: (m: string) => log(m, { level: 50 }),
+        },
       });
-      log(applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date", { applied: applied.map((m) => m.name) });
+      log(applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date", {
+        applied: applied.map((m) => m.name),
+      });
       return applied;
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);

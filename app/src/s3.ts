@@ -4,7 +4,16 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 /** What uploads may be: content types a support desk needs, and a size cap. */
 export const ATTACHMENT_LIMITS = {
   maxBytes: 10 * 1024 * 1024,
-  contentTypes: ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv", "application/zip"] as const,
+  contentTypes: [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+  ] as const,
   urlTtlSeconds: 300,
 };
 

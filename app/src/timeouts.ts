@@ -35,7 +35,6 @@ export interface ServerTimeouts {
 /** ECS sends SIGTERM, waits the container's stopTimeout (30 s by default) and then SIGKILLs (exit 137). */
 export const ECS_STOP_TIMEOUT_MS = 30_000;
 
-
 export function serverTimeouts(opts: { keepAliveSeconds?: number; drainSeconds?: number } = {}): ServerTimeouts {
   const keepAliveMs = (opts.keepAliveSeconds ?? ENV_DEFAULTS.KEEP_ALIVE_TIMEOUT_SECONDS) * 1000;
   return {
@@ -53,13 +52,18 @@ export function serverTimeouts(opts: { keepAliveSeconds?: number; drainSeconds?:
 /** The relations above; returns the violated ones (empty when all hold). */
 export function timeoutProblems(t: ServerTimeouts, albIdleSeconds?: number): string[] {
   const p: string[] = [];
-  if (albIdleSeconds !== undefined && !(albIdleSeconds * 1000 < t.keepAliveMs)) p.push(`the ALB idle timeout (${albIdleSeconds} s) must be below the keep-alive timeout (${t.keepAliveMs / 1000} s): set KEEP_ALIVE_TIMEOUT_SECONDS above it`);
+  if (albIdleSeconds !== undefined && !(albIdleSeconds * 1000 < t.keepAliveMs))
+    p.push(
+      `the ALB idle timeout (${albIdleSeconds} s) must be below the keep-alive timeout (${t.keepAliveMs / 1000} s): set KEEP_ALIVE_TIMEOUT_SECONDS above it`,
+    );
   if (!(t.headersMs < t.keepAliveMs)) p.push(`headersMs (${t.headersMs}) must be below keepAliveMs (${t.keepAliveMs})`);
   if (!(t.headersMs <= t.requestMs)) p.push(`headersMs (${t.headersMs}) must not exceed requestMs (${t.requestMs})`);
   if (!(t.checkIntervalMs <= t.headersMs)) p.push(`checkIntervalMs (${t.checkIntervalMs}) must not exceed headersMs (${t.headersMs})`);
   if (!(t.keepAliveMs <= t.connectionMs)) p.push(`keepAliveMs (${t.keepAliveMs}) must not exceed connectionMs (${t.connectionMs})`);
-  if (!(t.drainMs + t.requestMs < t.shutdownMs)) p.push(`drainMs + requestMs (${t.drainMs + t.requestMs}) must be below shutdownMs (${t.shutdownMs})`);
-  if (!(t.shutdownMs < ECS_STOP_TIMEOUT_MS)) p.push(`shutdownMs (${t.shutdownMs}) must be below the ECS stop timeout (${ECS_STOP_TIMEOUT_MS})`);
+  if (!(t.drainMs + t.requestMs < t.shutdownMs))
+    p.push(`drainMs + requestMs (${t.drainMs + t.requestMs}) must be below shutdownMs (${t.shutdownMs})`);
+  if (!(t.shutdownMs < ECS_STOP_TIMEOUT_MS))
+    p.push(`shutdownMs (${t.shutdownMs}) must be below the ECS stop timeout (${ECS_STOP_TIMEOUT_MS})`);
   for (const [k, v] of Object.entries(t)) if (!Number.isFinite(v) || v < 0) p.push(`${k} must be a non-negative number`);
   return p;
 }

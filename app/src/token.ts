@@ -26,7 +26,10 @@ export function ttlSeconds(ttl: string): number | undefined {
 export async function mintToken(secret: string, subject: string, ttl = "1h", maxAgeSeconds = DEFAULT_JWT_MAX_AGE_SECONDS): Promise<string> {
   const seconds = ttlSeconds(ttl);
   if (seconds === undefined || seconds < 1) throw new Error("--ttl must look like 15m, 1h or 7d.");
-  if (seconds > maxAgeSeconds) throw new Error(`--ttl ${ttl} is longer than the maximum token age (${maxAgeSeconds} s, JWT_MAX_AGE_SECONDS): the service would refuse it. Use a shorter --ttl.`);
+  if (seconds > maxAgeSeconds)
+    throw new Error(
+      `--ttl ${ttl} is longer than the maximum token age (${maxAgeSeconds} s, JWT_MAX_AGE_SECONDS): the service would refuse it. Use a shorter --ttl.`,
+    );
   const app = Fastify({ logger: false });
   await app.register(auth, { secret, maxAgeSeconds });
   await app.ready();
@@ -45,7 +48,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const subject = args[0];
   if (!subject || args.length !== 1 || !/^[A-Za-z0-9@._:-]{1,128}$/.test(subject)) {
-    process.stderr.write("Usage: npm run token -- <subject> [--ttl 1h]\n  <subject>: who the token is for (letters, digits, @ . _ : -), e.g. ops@example.com\n");
+    process.stderr.write(
+      "Usage: npm run token -- <subject> [--ttl 1h]\n  <subject>: who the token is for (letters, digits, @ . _ : -), e.g. ops@example.com\n",
+    );
     process.exit(2);
   }
   const maxAgeRaw = process.env.JWT_MAX_AGE_SECONDS?.trim();

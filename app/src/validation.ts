@@ -46,7 +46,9 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
     const wrapped = (data: unknown) => {
       const nulAt = findNul(data);
       if (nulAt !== undefined) {
-        (wrapped as { errors?: ErrorObject[] }).errors = [{ instancePath: nulAt, schemaPath: "#/nul", keyword: "nul", params: {}, message: NUL_MESSAGE }];
+        (wrapped as { errors?: ErrorObject[] }).errors = [
+          { instancePath: nulAt, schemaPath: "#/nul", keyword: "nul", params: {}, message: NUL_MESSAGE },
+        ];
         return false;
       }
       const ok = validate(data);
@@ -61,7 +63,10 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
 export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
   const text = errors
     .map((e) => {
-      const extra = e.keyword === "additionalProperties" ? `: '${String((e.params as { additionalProperty?: string }).additionalProperty)}' is not a known field` : "";
+      const extra =
+        e.keyword === "additionalProperties"
+          ? `: '${String((e.params as { additionalProperty?: string }).additionalProperty)}' is not a known field`
+          : "";
       return `${dataVar}${e.instancePath} ${e.message}${extra}`;
     })
     .join(", ");

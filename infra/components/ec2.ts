@@ -21,8 +21,8 @@ import { permissionsBoundary } from "../boundary";
 
 /** AWS's public SSM parameters naming the current ECS-optimized Amazon Linux 2023 AMI. */
 export const ECS_AMI_PARAMETER: Record<Architecture, string> = {
-    x86_64: "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
-    arm64: "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+  x86_64: "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+  arm64: "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
 };
 
 /**
@@ -37,277 +37,476 @@ export const ECS_AMI_PARAMETER: Record<Architecture, string> = {
  *  - ECS_RESERVED_MEMORY: memory kept back for Docker, the ECS and SSM agents (ec2-sizing.ts).
  */
 export function ecsAgentConfig(clusterName: string): Record<string, string> {
-    return {
-        ECS_CLUSTER: clusterName,
-        ECS_AWSVPC_BLOCK_IMDS: "true",
-        ECS_ENABLE_TASK_IAM_ROLE: "true",
-        ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST: "false",
-        ECS_DISABLE_PRIVILEGED: "true",
-        ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE: "true",
-        ECS_RESERVED_MEMORY: String(ECS_RESERVED_MEMORY_MIB),
-    };
+  return {
+    ECS_CLUSTER: clusterName,
+    ECS_AWSVPC_BLOCK_IMDS: "true",
+    ECS_ENABLE_TASK_IAM_ROLE: "true",
+    ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST: "false",
+    ECS_DISABLE_PRIVILEGED: "true",
+    ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE: "true",
+    ECS_RESERVED_MEMORY: String(ECS_RESERVED_MEMORY_MIB),
+  };
 }
 
 /** The host's boot script: the agent config, then the SSM agent (installed if the AMI lacks it). */
 export function hostUserData(clusterName: string): string {
-    const config = Object.entries(ecsAgentConfig(clusterName)).map(([k, v]) => `${k}=${v}`).join("\n");
-    return [
-        "#!/bin/bash",
-        "# paved: ECS agent configuration, written before the agent starts.",
-        "set -euo pipefail",
-        "cat > /etc/ecs/ecs.config <<'ECSCONFIG'",
-        config,
-        "ECSCONFIG",
-        "# SSM Session Manager is the only way onto the host (no key pair, no port 22).",
-        "rpm -q amazon-ssm-agent >/dev/null 2>&1 || dnf install -y amazon-ssm-agent",
-        "systemctl enable --now amazon-ssm-agent",
-        "",
-    ].join("\n");
+  const config = Object.entries(ecsAgentConfig(clusterName))
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
+  return [
+    "#!/bin/bash",
+    "# paved: ECS agent configuration, written before the agent starts.",
+    "set -euo pipefail",
+    "cat > /etc/ecs/ecs.config <<'ECSCONFIG'",
+    config,
+    "ECSCONFIG",
+    "# SSM Session Manager is the only way onto the host (no key pair, no port 22).",
+    "rpm -q amazon-ssm-agent >/dev/null 2>&1 || dnf install -y amazon-ssm-agent",
+    "systemctl enable --now amazon-ssm-agent",
+    "",
+  ].join("\n");
 }
 
 export interface Ec2CapacityArgs {
-    /** Resource name prefix, e.g. `paved-staging`. */
-    name: string;
-    /** AWS region (dashboard widgets). */
-    region: string;
-    /** The service's cluster: hosts join it, and it is deleted only after them. */
-    cluster: aws.ecs.Cluster;
-    /** Instance type and group size, checked by ec2Sizing (infra/ec2-sizing.ts). */
-    sizing: Ec2Sizing;
-    /** The VPC of the hosts' security group. */
-    vpcId: pulumi.Input<string>;
-    /** Private subnets, one per AZ of the stack; hosts never get a public IP. */
-    subnetIds: pulumi.Input<string>[];
-    /** S3 gateway endpoint prefix list (ECR image layers without NAT). */
-    s3PrefixListId: pulumi.Input<string>;
-    /** gp3 root volume size (GiB). @default 30 */
-    rootVolumeGb?: number;
-    /** ECS managed termination protection (hosts running tasks are never scaled in). @default true */
-    terminationProtection?: boolean;
-    /** Turn on the account setting awsvpcTrunking (kept on after a destroy). @default false */
-    eniTrunking?: boolean;
-    /** Days before a scheduled deletion of the volume key completes. @default 30 */
-    keyDeletionWindowDays?: number;
-    /** Pulumi-protect the volume key (prod). @default false */
-    protect?: boolean;
-    /** Tags applied to every resource (and propagated to hosts and volumes). */
-    tags: Record<string, string>;
+  /** Resource name prefix, e.g. `paved-staging`. */
+  name: string;
+  /** AWS region (dashboard widgets). */
+  region: string;
+  /** The service's cluster: hosts join it, and it is deleted only after them. */
+  cluster: aws.ecs.Cluster;
+  /** Instance type and group size, checked by ec2Sizing (infra/ec2-sizing.ts). */
+  sizing: Ec2Sizing;
+  /** The VPC of the hosts' security group. */
+  vpcId: pulumi.Input<string>;
+  /** Private subnets, one per AZ of the stack; hosts never get a public IP. */
+  subnetIds: pulumi.Input<string>[];
+  /** S3 gateway endpoint prefix list (ECR image layers without NAT). */
+  s3PrefixListId: pulumi.Input<string>;
+  /** gp3 root volume size (GiB). @default 30 */
+  rootVolumeGb?: number;
+  /** ECS managed termination protection (hosts running tasks are never scaled in). @default true */
+  terminationProtection?: boolean;
+  /** Turn on the account setting awsvpcTrunking (kept on after a destroy). @default false */
+  eniTrunking?: boolean;
+  /** Days before a scheduled deletion of the volume key completes. @default 30 */
+  keyDeletionWindowDays?: number;
+  /** Pulumi-protect the volume key (prod). @default false */
+  protect?: boolean;
+  /** Tags applied to every resource (and propagated to hosts and volumes). */
+  tags: Record<string, string>;
 }
 
 export class Ec2Capacity extends pulumi.ComponentResource {
-    public readonly capacityProvider: aws.ecs.CapacityProvider;
-    public readonly autoScalingGroup: aws.autoscaling.Group;
-    public readonly launchTemplate: aws.ec2.LaunchTemplate;
-    public readonly securityGroup: aws.ec2.SecurityGroup;
-    public readonly instanceRole: aws.iam.Role;
-    public readonly volumeKey: aws.kms.Key;
-    public readonly amiId: pulumi.Output<string>;
-    private readonly args: Ec2CapacityArgs;
-    private readonly baseName: string;
+  public readonly capacityProvider: aws.ecs.CapacityProvider;
+  public readonly autoScalingGroup: aws.autoscaling.Group;
+  public readonly launchTemplate: aws.ec2.LaunchTemplate;
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly instanceRole: aws.iam.Role;
+  public readonly volumeKey: aws.kms.Key;
+  public readonly amiId: pulumi.Output<string>;
+  private readonly args: Ec2CapacityArgs;
+  private readonly baseName: string;
 
-    constructor(name: string, args: Ec2CapacityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("paved:aws:Ec2Capacity", name, {}, opts);
-        this.args = args;
-        this.baseName = name;
-        const p = { parent: this };
-        const terminationProtection = args.terminationProtection ?? true;
-        const { accountId, partition } = accountInfo(this);
+  constructor(name: string, args: Ec2CapacityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("paved:aws:Ec2Capacity", name, {}, opts);
+    this.args = args;
+    this.baseName = name;
+    const p = { parent: this };
+    const terminationProtection = args.terminationProtection ?? true;
+    const { accountId, partition } = accountInfo(this);
 
-        // The Auto Scaling group launches (and an instance refresh replaces) hosts as its own
-        // service-linked role; a customer-managed volume key must name that role, or every launch
-        // fails with "Client.InternalError". A role of our own (custom suffix) exists before the key
-        // policy names it, whatever else the account holds.
-        const asgRole = new aws.iam.ServiceLinkedRole(`${name}-autoscaling`, {
-            awsServiceName: "autoscaling.amazonaws.com",
-            customSuffix: args.name,
-            description: `${args.name}: Auto Scaling group of the ECS hosts (uses the volume key)`,
-            tags: args.tags,
-        }, p);
+    // The Auto Scaling group launches (and an instance refresh replaces) hosts as its own
+    // service-linked role; a customer-managed volume key must name that role, or every launch
+    // fails with "Client.InternalError". A role of our own (custom suffix) exists before the key
+    // policy names it, whatever else the account holds.
+    const asgRole = new aws.iam.ServiceLinkedRole(
+      `${name}-autoscaling`,
+      {
+        awsServiceName: "autoscaling.amazonaws.com",
+        customSuffix: args.name,
+        description: `${args.name}: Auto Scaling group of the ECS hosts (uses the volume key)`,
+        tags: args.tags,
+      },
+      p,
+    );
 
-        this.volumeKey = new aws.kms.Key(`${name}-volumes`, {
-            description: `${args.name}: EBS root volumes of the ECS hosts`,
-            enableKeyRotation: true,
-            deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
-            policy: policyJson({
-                Version: "2012-10-17",
-                Statement: [
-                    { Sid: "AccountAdministersKeyThroughIam", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
-                    { Sid: "AutoScalingUsesKeyForVolumes", Effect: "Allow", Principal: { AWS: asgRole.arn }, Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: "*" },
-                    { Sid: "AutoScalingAttachesVolumes", Effect: "Allow", Principal: { AWS: asgRole.arn }, Action: "kms:CreateGrant", Resource: "*", Condition: { Bool: { "kms:GrantIsForAWSResource": true } } },
-                ],
-            }),
-            tags: { ...args.tags, purpose: "volumes" },
-        }, { parent: this, protect: args.protect });
-        new aws.kms.Alias(`${name}-volumes`, { name: `alias/${args.name}/volumes`, targetKeyId: this.volumeKey.keyId }, p);
-
-        // No ingress at all (no SSH, no agent ports): Session Manager and the ECS agent connect out.
-        // The tasks have their own ENIs in the service group; this group is the host's primary ENI,
-        // which pulls images, reads secrets and ships logs for the agent.
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-hosts`, {
-            vpcId: args.vpcId, description: `${args.name} ECS hosts: no ingress; HTTPS out for the ECS and SSM agents`, revokeRulesOnDelete: true,
-            tags: { ...args.tags, Name: `${args.name}-hosts` },
-        }, p);
-        new aws.vpc.SecurityGroupEgressRule(`${name}-hosts-to-aws-apis`, { securityGroupId: this.securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to ECS, SSM, ECR, Secrets Manager and CloudWatch Logs through NAT", tags: args.tags }, p);
-        new aws.vpc.SecurityGroupEgressRule(`${name}-hosts-to-s3`, { securityGroupId: this.securityGroup.id, prefixListId: args.s3PrefixListId, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "S3 (image layers, OS packages) through the gateway endpoint", tags: args.tags }, p);
-
-        // Host role: exactly what the ECS agent (register, poll, report state for this cluster) and
-        // the SSM agent (Session Manager, Run Command) need. Images, secrets and logs use the task
-        // execution role; the app uses its task role.
-        this.instanceRole = new aws.iam.Role(`${name}-hosts`, {
-            description: `${args.name}: ECS hosts (ECS agent for this cluster, SSM Session Manager)`,
-            permissionsBoundary: permissionsBoundary(),
-            assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-            tags: args.tags,
-        }, p);
-        new aws.iam.RolePolicy(`${name}-hosts`, {
-            role: this.instanceRole.id,
-            policy: policyJson({
-                Version: "2012-10-17",
-                Statement: [
-                    { Sid: "EcsAgentThisCluster", Effect: "Allow", Action: ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange", "ecs:SubmitAttachmentStateChanges"], Resource: args.cluster.arn },
-                    // Poll and telemetry are authorised against the container instance: pinned to the cluster by condition.
-                    { Sid: "EcsAgentPoll", Effect: "Allow", Action: ["ecs:Poll", "ecs:StartTelemetrySession"], Resource: "*", Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } } },
-                    // DiscoverPollEndpoint has no resource-level permissions.
-                    { Sid: "EcsAgentDiscover", Effect: "Allow", Action: "ecs:DiscoverPollEndpoint", Resource: "*" },
-                    // Session Manager and Run Command: the SSM agent's channels have no resource-level permissions.
-                    { Sid: "SsmAgent", Effect: "Allow", Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel", "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"], Resource: "*" },
-                ],
-            }),
-        }, p);
-        const profile = new aws.iam.InstanceProfile(`${name}-hosts`, { role: this.instanceRole.name, tags: args.tags }, p);
-
-        // Re-read on every update: a new AMI release becomes a new launch template version.
-        const arch = args.sizing.instanceType.architecture;
-        this.amiId = aws.ssm.getParameterOutput({ name: ECS_AMI_PARAMETER[arch] }, p).insecureValue;
-
-        // Trunking is an account default per region: it must be on before the hosts register, and it
-        // stays on after a destroy (other stacks of the account may rely on it).
-        const trunking = args.eniTrunking
-            ? [new aws.ecs.AccountSettingDefault(`${name}-eni-trunking`, { name: "awsvpcTrunking", value: "enabled" }, { parent: this, retainOnDelete: true })]
-            : [];
-
-        const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...args.tags, Name: `${args.name}-host` } });
-        this.launchTemplate = new aws.ec2.LaunchTemplate(`${name}-hosts`, {
-            name: `${args.name}-hosts`,
-            description: `${args.name}: ECS-optimized Amazon Linux 2023 hosts (${args.sizing.instanceType.name})`,
-            imageId: this.amiId,
-            instanceType: args.sizing.instanceType.name,
-            iamInstanceProfile: { arn: profile.arn },
-            // No keyName: nobody logs in with SSH.
-            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [this.securityGroup.id] }],
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-            blockDeviceMappings: [{
-                deviceName: "/dev/xvda",
-                ebs: { volumeSize: args.rootVolumeGb ?? 30, volumeType: "gp3", encrypted: "true", kmsKeyId: this.volumeKey.arn, deleteOnTermination: "true" },
-            }],
-            monitoring: { enabled: true },
-            userData: args.cluster.name.apply((n) => Buffer.from(hostUserData(n)).toString("base64")),
-            updateDefaultVersion: true,
-            tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
-            tags: args.tags,
-        }, { parent: this, dependsOn: trunking });
-
-        const asgTags = [
-            // ECS adds this tag when it manages the group's scaling; declaring it avoids a diff.
-            { key: "AmazonECSManaged", value: "true", propagateAtLaunch: true },
-            ...Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
-        ];
-        this.autoScalingGroup = new aws.autoscaling.Group(`${name}-hosts`, {
-            name: `${args.name}-hosts`,
-            vpcZoneIdentifiers: args.subnetIds,
-            minSize: args.sizing.minInstances,
-            maxSize: args.sizing.maxInstances,
-            desiredCapacity: args.sizing.minInstances,
-            launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply(String) },
-            serviceLinkedRoleArn: asgRole.arn,
-            healthCheckType: "EC2",
-            healthCheckGracePeriod: 300,
-            defaultInstanceWarmup: 300,
-            // Required by managed termination protection: ECS lifts it only from hosts without tasks.
-            protectFromScaleIn: terminationProtection,
-            // Without termination protection nothing on a host is worth waiting for: `pulumi destroy`
-            // deletes the group with its hosts instead of waiting for them to scale in.
-            forceDelete: !terminationProtection,
-            // A new launch template version (new AMI, instance type, user data) replaces every host,
-            // new ones first; managed draining moves the tasks off each old host before it stops.
-            instanceRefresh: {
-                strategy: "Rolling",
-                preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "300", skipMatching: true, scaleInProtectedInstances: "Refresh", standbyInstances: "Terminate" },
+    this.volumeKey = new aws.kms.Key(
+      `${name}-volumes`,
+      {
+        description: `${args.name}: EBS root volumes of the ECS hosts`,
+        enableKeyRotation: true,
+        deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
+        policy: policyJson({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountAdministersKeyThroughIam",
+              Effect: "Allow",
+              Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` },
+              Action: "kms:*",
+              Resource: "*",
             },
-            enabledMetrics: ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances", "GroupTerminatingInstances", "GroupTotalInstances"],
-            metricsGranularity: "1Minute",
-            tags: asgTags,
-        }, { parent: this, ignoreChanges: ["desiredCapacity"] });
-
-        this.capacityProvider = new aws.ecs.CapacityProvider(`${name}-provider`, {
-            name: `${args.name}-ec2`,
-            autoScalingGroupProvider: {
-                autoScalingGroupArn: this.autoScalingGroup.arn,
-                managedTerminationProtection: terminationProtection ? "ENABLED" : "DISABLED",
-                managedDraining: "ENABLED",
-                managedScaling: { status: "ENABLED", targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: 10, instanceWarmupPeriod: 300 },
+            {
+              Sid: "AutoScalingUsesKeyForVolumes",
+              Effect: "Allow",
+              Principal: { AWS: asgRole.arn },
+              Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+              Resource: "*",
             },
-            tags: args.tags,
-        }, p);
+            {
+              Sid: "AutoScalingAttachesVolumes",
+              Effect: "Allow",
+              Principal: { AWS: asgRole.arn },
+              Action: "kms:CreateGrant",
+              Resource: "*",
+              Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+            },
+          ],
+        }),
+        tags: { ...args.tags, purpose: "volumes" },
+      },
+      { parent: this, protect: args.protect },
+    );
+    new aws.kms.Alias(`${name}-volumes`, { name: `alias/${args.name}/volumes`, targetKeyId: this.volumeKey.keyId }, p);
 
-        this.registerOutputs({ capacityProviderName: this.capacityProvider.name, autoScalingGroupName: this.autoScalingGroup.name });
-    }
+    // No ingress at all (no SSH, no agent ports): Session Manager and the ECS agent connect out.
+    // The tasks have their own ENIs in the service group; this group is the host's primary ENI,
+    // which pulls images, reads secrets and ships logs for the agent.
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-hosts`,
+      {
+        vpcId: args.vpcId,
+        description: `${args.name} ECS hosts: no ingress; HTTPS out for the ECS and SSM agents`,
+        revokeRulesOnDelete: true,
+        tags: { ...args.tags, Name: `${args.name}-hosts` },
+      },
+      p,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-hosts-to-aws-apis`,
+      {
+        securityGroupId: this.securityGroup.id,
+        cidrIpv4: "0.0.0.0/0",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: "HTTPS to ECS, SSM, ECR, Secrets Manager and CloudWatch Logs through NAT",
+        tags: args.tags,
+      },
+      p,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-hosts-to-s3`,
+      {
+        securityGroupId: this.securityGroup.id,
+        prefixListId: args.s3PrefixListId,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: "S3 (image layers, OS packages) through the gateway endpoint",
+        tags: args.tags,
+      },
+      p,
+    );
 
-    /** CloudWatch dashboard widgets for the hosts (placed below the service's widgets). */
-    dashboardWidgets(top = 24): pulumi.Output<object[]> {
-        const a = this.args;
-        return pulumi.all([this.autoScalingGroup.name, a.cluster.name, this.capacityProvider.name]).apply(([asg, cluster, cp]) => {
-            const widget = (title: string, metrics: any[], x: number, y: number, stat: string) => ({
-                type: "metric", x, y, width: 12, height: 6, properties: { title, region: a.region, metrics, view: "timeSeries", stat, period: 60 },
-            });
-            return [
-                widget("Hosts: desired / in service / max", [
-                    ["AWS/AutoScaling", "GroupDesiredCapacity", "AutoScalingGroupName", asg],
-                    [".", "GroupInServiceInstances", ".", "."],
-                    [".", "GroupMaxSize", ".", "."],
-                ], 0, top, "Maximum"),
-                widget("Capacity: provider reservation, cluster CPU / memory reserved (%)", [
-                    ["AWS/ECS/ManagedScaling", "CapacityProviderReservation", "ClusterName", cluster, "CapacityProviderName", cp],
-                    ["AWS/ECS", "CPUReservation", "ClusterName", cluster],
-                    [".", "MemoryReservation", ".", "."],
-                ], 12, top, "Average"),
-                widget("Host health: status checks failed, CPU (%)", [
-                    ["AWS/EC2", "StatusCheckFailed", "AutoScalingGroupName", asg, { stat: "Maximum" }],
-                    [".", "CPUUtilization", ".", "."],
-                ], 0, top + 6, "Average"),
-            ];
-        });
-    }
+    // Host role: exactly what the ECS agent (register, poll, report state for this cluster) and
+    // the SSM agent (Session Manager, Run Command) need. Images, secrets and logs use the task
+    // execution role; the app uses its task role.
+    this.instanceRole = new aws.iam.Role(
+      `${name}-hosts`,
+      {
+        description: `${args.name}: ECS hosts (ECS agent for this cluster, SSM Session Manager)`,
+        permissionsBoundary: permissionsBoundary(),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: args.tags,
+      },
+      p,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-hosts`,
+      {
+        role: this.instanceRole.id,
+        policy: policyJson({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "EcsAgentThisCluster",
+              Effect: "Allow",
+              Action: [
+                "ecs:RegisterContainerInstance",
+                "ecs:DeregisterContainerInstance",
+                "ecs:SubmitContainerStateChange",
+                "ecs:SubmitTaskStateChange",
+                "ecs:SubmitAttachmentStateChanges",
+              ],
+              Resource: args.cluster.arn,
+            },
+            // Poll and telemetry are authorised against the container instance: pinned to the cluster by condition.
+            {
+              Sid: "EcsAgentPoll",
+              Effect: "Allow",
+              Action: ["ecs:Poll", "ecs:StartTelemetrySession"],
+              Resource: "*",
+              Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } },
+            },
+            // DiscoverPollEndpoint has no resource-level permissions.
+            { Sid: "EcsAgentDiscover", Effect: "Allow", Action: "ecs:DiscoverPollEndpoint", Resource: "*" },
+            // Session Manager and Run Command: the SSM agent's channels have no resource-level permissions.
+            {
+              Sid: "SsmAgent",
+              Effect: "Allow",
+              Action: [
+                "ssm:UpdateInstanceInformation",
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+                "ec2messages:AcknowledgeMessage",
+                "ec2messages:DeleteMessage",
+                "ec2messages:FailMessage",
+                "ec2messages:GetEndpoint",
+                "ec2messages:GetMessages",
+                "ec2messages:SendReply",
+              ],
+              Resource: "*",
+            },
+          ],
+        }),
+      },
+      p,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-hosts`, { role: this.instanceRole.name, tags: args.tags }, p);
 
-    /** Alarms for the hosts on the stack's alarm topic: failed status checks, missing hosts, no room for tasks. */
-    alarms(topicArn: pulumi.Input<string>): aws.cloudwatch.MetricAlarm[] {
-        const a = this.args;
-        const p = { parent: this };
-        const actions = { alarmActions: [topicArn], okActions: [topicArn] };
-        const asg = { AutoScalingGroupName: this.autoScalingGroup.name };
-        const alarm = (n: string, spec: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags" | "name">) =>
-            new aws.cloudwatch.MetricAlarm(`${this.baseName}-${n}`, { name: `${a.name}-${n}`, treatMissingData: "notBreaching", ...spec, ...actions, tags: a.tags }, p);
-        return [
-            alarm("hosts-status-check", {
-                namespace: "AWS/EC2", metricName: "StatusCheckFailed", dimensions: asg, statistic: "Maximum",
-                comparisonOperator: "GreaterThanThreshold", threshold: 0, period: 60, evaluationPeriods: 2,
-                alarmDescription: "A host failed its EC2 status checks (the Auto Scaling group replaces it; managed draining moves its tasks)",
-            }),
-            alarm("hosts-missing", {
-                alarmDescription: "Fewer hosts in service than desired for 10 minutes (launches failing: capacity, AMI, volume key, subnet IPs)",
-                comparisonOperator: "GreaterThanThreshold", threshold: 0, evaluationPeriods: 10,
-                metricQueries: [
-                    { id: "missing", expression: "desired - inservice", label: "hosts missing", returnData: true },
-                    { id: "desired", metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions: asg, period: 60, stat: "Maximum" } },
-                    { id: "inservice", metric: { namespace: "AWS/AutoScaling", metricName: "GroupInServiceInstances", dimensions: asg, period: 60, stat: "Minimum" } },
-                ],
-            }),
-            alarm("tasks-waiting", {
-                namespace: "AWS/ECS/ManagedScaling", metricName: "CapacityProviderReservation",
-                dimensions: { ClusterName: a.cluster.name, CapacityProviderName: this.capacityProvider.name }, statistic: "Minimum",
-                comparisonOperator: "GreaterThanThreshold", threshold: 100, period: 60, evaluationPeriods: 15,
-                alarmDescription: "Tasks have waited 15 minutes for host capacity (the group is at paved:ec2MaxInstances or cannot launch)",
-            }),
-        ];
-    }
+    // Re-read on every update: a new AMI release becomes a new launch template version.
+    const arch = args.sizing.instanceType.architecture;
+    this.amiId = aws.ssm.getParameterOutput({ name: ECS_AMI_PARAMETER[arch] }, p).insecureValue;
+
+    // Trunking is an account default per region: it must be on before the hosts register, and it
+    // stays on after a destroy (other stacks of the account may rely on it).
+    const trunking = args.eniTrunking
+      ? [
+          new aws.ecs.AccountSettingDefault(
+            `${name}-eni-trunking`,
+            { name: "awsvpcTrunking", value: "enabled" },
+            { parent: this, retainOnDelete: true },
+          ),
+        ]
+      : [];
+
+    const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...args.tags, Name: `${args.name}-host` } });
+    this.launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-hosts`,
+      {
+        name: `${args.name}-hosts`,
+        description: `${args.name}: ECS-optimized Amazon Linux 2023 hosts (${args.sizing.instanceType.name})`,
+        imageId: this.amiId,
+        instanceType: args.sizing.instanceType.name,
+        iamInstanceProfile: { arn: profile.arn },
+        // No keyName: nobody logs in with SSH.
+        networkInterfaces: [
+          { deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [this.securityGroup.id] },
+        ],
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: args.rootVolumeGb ?? 30,
+              volumeType: "gp3",
+              encrypted: "true",
+              kmsKeyId: this.volumeKey.arn,
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        monitoring: { enabled: true },
+        userData: args.cluster.name.apply((n) => Buffer.from(hostUserData(n)).toString("base64")),
+        updateDefaultVersion: true,
+        tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: trunking },
+    );
+
+    const asgTags = [
+      // ECS adds this tag when it manages the group's scaling; declaring it avoids a diff.
+      { key: "AmazonECSManaged", value: "true", propagateAtLaunch: true },
+      ...Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
+    ];
+    this.autoScalingGroup = new aws.autoscaling.Group(
+      `${name}-hosts`,
+      {
+        name: `${args.name}-hosts`,
+        vpcZoneIdentifiers: args.subnetIds,
+        minSize: args.sizing.minInstances,
+        maxSize: args.sizing.maxInstances,
+        desiredCapacity: args.sizing.minInstances,
+        launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply(String) },
+        serviceLinkedRoleArn: asgRole.arn,
+        healthCheckType: "EC2",
+        healthCheckGracePeriod: 300,
+        defaultInstanceWarmup: 300,
+        // Required by managed termination protection: ECS lifts it only from hosts without tasks.
+        protectFromScaleIn: terminationProtection,
+        // Without termination protection nothing on a host is worth waiting for: `pulumi destroy`
+        // deletes the group with its hosts instead of waiting for them to scale in.
+        forceDelete: !terminationProtection,
+        // A new launch template version (new AMI, instance type, user data) replaces every host,
+        // new ones first; managed draining moves the tasks off each old host before it stops.
+        instanceRefresh: {
+          strategy: "Rolling",
+          preferences: {
+            minHealthyPercentage: 100,
+            maxHealthyPercentage: 200,
+            instanceWarmup: "300",
+            skipMatching: true,
+            scaleInProtectedInstances: "Refresh",
+            standbyInstances: "Terminate",
+          },
+        },
+        enabledMetrics: [
+          "GroupMinSize",
+          "GroupMaxSize",
+          "GroupDesiredCapacity",
+          "GroupInServiceInstances",
+          "GroupPendingInstances",
+          "GroupTerminatingInstances",
+          "GroupTotalInstances",
+        ],
+        metricsGranularity: "1Minute",
+        tags: asgTags,
+      },
+      { parent: this, ignoreChanges: ["desiredCapacity"] },
+    );
+
+    this.capacityProvider = new aws.ecs.CapacityProvider(
+      `${name}-provider`,
+      {
+        name: `${args.name}-ec2`,
+        autoScalingGroupProvider: {
+          autoScalingGroupArn: this.autoScalingGroup.arn,
+          managedTerminationProtection: terminationProtection ? "ENABLED" : "DISABLED",
+          managedDraining: "ENABLED",
+          managedScaling: {
+            status: "ENABLED",
+            targetCapacity: 100,
+            minimumScalingStepSize: 1,
+            maximumScalingStepSize: 10,
+            instanceWarmupPeriod: 300,
+          },
+        },
+        tags: args.tags,
+      },
+      p,
+    );
+
+    this.registerOutputs({ capacityProviderName: this.capacityProvider.name, autoScalingGroupName: this.autoScalingGroup.name });
+  }
+
+  /** CloudWatch dashboard widgets for the hosts (placed below the service's widgets). */
+  dashboardWidgets(top = 24): pulumi.Output<object[]> {
+    const a = this.args;
+    return pulumi.all([this.autoScalingGroup.name, a.cluster.name, this.capacityProvider.name]).apply(([asg, cluster, cp]) => {
+      const widget = (title: string, metrics: any[], x: number, y: number, stat: string) => ({
+        type: "metric",
+        x,
+        y,
+        width: 12,
+        height: 6,
+        properties: { title, region: a.region, metrics, view: "timeSeries", stat, period: 60 },
+      });
+      return [
+        widget(
+          "Hosts: desired / in service / max",
+          [
+            ["AWS/AutoScaling", "GroupDesiredCapacity", "AutoScalingGroupName", asg],
+            [".", "GroupInServiceInstances", ".", "."],
+            [".", "GroupMaxSize", ".", "."],
+          ],
+          0,
+          top,
+          "Maximum",
+        ),
+        widget(
+          "Capacity: provider reservation, cluster CPU / memory reserved (%)",
+          [
+            ["AWS/ECS/ManagedScaling", "CapacityProviderReservation", "ClusterName", cluster, "CapacityProviderName", cp],
+            ["AWS/ECS", "CPUReservation", "ClusterName", cluster],
+            [".", "MemoryReservation", ".", "."],
+          ],
+          12,
+          top,
+          "Average",
+        ),
+        widget(
+          "Host health: status checks failed, CPU (%)",
+          [
+            ["AWS/EC2", "StatusCheckFailed", "AutoScalingGroupName", asg, { stat: "Maximum" }],
+            [".", "CPUUtilization", ".", "."],
+          ],
+          0,
+          top + 6,
+          "Average",
+        ),
+      ];
+    });
+  }
+
+  /** Alarms for the hosts on the stack's alarm topic: failed status checks, missing hosts, no room for tasks. */
+  alarms(topicArn: pulumi.Input<string>): aws.cloudwatch.MetricAlarm[] {
+    const a = this.args;
+    const p = { parent: this };
+    const actions = { alarmActions: [topicArn], okActions: [topicArn] };
+    const asg = { AutoScalingGroupName: this.autoScalingGroup.name };
+    const alarm = (n: string, spec: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags" | "name">) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${this.baseName}-${n}`,
+        { name: `${a.name}-${n}`, treatMissingData: "notBreaching", ...spec, ...actions, tags: a.tags },
+        p,
+      );
+    return [
+      alarm("hosts-status-check", {
+        namespace: "AWS/EC2",
+        metricName: "StatusCheckFailed",
+        dimensions: asg,
+        statistic: "Maximum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        period: 60,
+        evaluationPeriods: 2,
+        alarmDescription: "A host failed its EC2 status checks (the Auto Scaling group replaces it; managed draining moves its tasks)",
+      }),
+      alarm("hosts-missing", {
+        alarmDescription: "Fewer hosts in service than desired for 10 minutes (launches failing: capacity, AMI, volume key, subnet IPs)",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        evaluationPeriods: 10,
+        metricQueries: [
+          { id: "missing", expression: "desired - inservice", label: "hosts missing", returnData: true },
+          {
+            id: "desired",
+            metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions: asg, period: 60, stat: "Maximum" },
+          },
+          {
+            id: "inservice",
+            metric: { namespace: "AWS/AutoScaling", metricName: "GroupInServiceInstances", dimensions: asg, period: 60, stat: "Minimum" },
+          },
+        ],
+      }),
+      alarm("tasks-waiting", {
+        namespace: "AWS/ECS/ManagedScaling",
+        metricName: "CapacityProviderReservation",
+        dimensions: { ClusterName: a.cluster.name, CapacityProviderName: this.capacityProvider.name },
+        statistic: "Minimum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 100,
+        period: 60,
+        evaluationPeriods: 15,
+        alarmDescription: "Tasks have waited 15 minutes for host capacity (the group is at paved:ec2MaxInstances or cannot launch)",
+      }),
+    ];
+  }
 }

@@ -15,162 +15,235 @@ import { checkName } from "./naming";
  * app contract (`healthCheck`); these are the defaults.
  */
 export const HEALTH_CHECK = {
-    path: "/health", protocol: "HTTP", port: "traffic-port", matcher: "200",
-    interval: 30, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3,
+  path: "/health",
+  protocol: "HTTP",
+  port: "traffic-port",
+  matcher: "200",
+  interval: 30,
+  timeout: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 3,
 } as const;
 
 export interface LoadBalancerArgs {
-    /** Resource name prefix, e.g. `paved-staging`. */
-    name: string;
-    /** VPC of the target group. */
-    vpcId: pulumi.Input<string>;
-    /** Public subnets (one per AZ). */
-    subnetIds: pulumi.Input<string>[];
-    /** The ALB security group (created empty by the network). */
-    securityGroup: aws.ec2.SecurityGroup;
-    /** The tasks' group: the only egress destination of the ALB. */
-    targetSecurityGroup: aws.ec2.SecurityGroup;
-    /** Container port the target group forwards to. */
-    targetPort: number;
-    /** Health-check path (the app contract's `healthCheck.path`). @default "/health" */
-    healthCheckPath?: string;
-    /** Healthy HTTP codes (the app contract's `healthCheck.matcher`). @default "200" */
-    healthCheckMatcher?: string;
-    /** Issued ACM certificate for the HTTPS listener. */
-    certificateArn: pulumi.Input<string>;
-    /** TLS policy (TLS 1.2+). */
-    sslPolicy: string;
-    /** HSTS max-age (s), at least one year. */
-    hstsMaxAgeSeconds: number;
-    /** ALB deletion protection (prod). */
-    deletionProtection: boolean;
-    /** Idle timeout (s). */
-    idleTimeoutSeconds: number;
-    /** Access log bucket name. */
-    accessLogBucket: pulumi.Input<string>;
-    /** Access log key prefix. */
-    accessLogPrefix: string;
-    /** Resources the access-log delivery needs first (the bucket policy). */
-    accessLogDependsOn: pulumi.Resource[];
-    /** Public host name; with hostedZoneId an alias record points it at the ALB. */
-    domain: string;
-    /** Route 53 zone for the alias record. */
-    hostedZoneId: string;
-    /** Tags applied to every resource. */
-    tags: Record<string, string>;
-    /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
-    transform?: {
-        alb?: Transform<aws.lb.LoadBalancerArgs>;
-        targetGroup?: Transform<aws.lb.TargetGroupArgs>;
-        httpsListener?: Transform<aws.lb.ListenerArgs>;
-        httpListener?: Transform<aws.lb.ListenerArgs>;
-        aliasRecord?: Transform<aws.route53.RecordArgs>;
-    };
+  /** Resource name prefix, e.g. `paved-staging`. */
+  name: string;
+  /** VPC of the target group. */
+  vpcId: pulumi.Input<string>;
+  /** Public subnets (one per AZ). */
+  subnetIds: pulumi.Input<string>[];
+  /** The ALB security group (created empty by the network). */
+  securityGroup: aws.ec2.SecurityGroup;
+  /** The tasks' group: the only egress destination of the ALB. */
+  targetSecurityGroup: aws.ec2.SecurityGroup;
+  /** Container port the target group forwards to. */
+  targetPort: number;
+  /** Health-check path (the app contract's `healthCheck.path`). @default "/health" */
+  healthCheckPath?: string;
+  /** Healthy HTTP codes (the app contract's `healthCheck.matcher`). @default "200" */
+  healthCheckMatcher?: string;
+  /** Issued ACM certificate for the HTTPS listener. */
+  certificateArn: pulumi.Input<string>;
+  /** TLS policy (TLS 1.2+). */
+  sslPolicy: string;
+  /** HSTS max-age (s), at least one year. */
+  hstsMaxAgeSeconds: number;
+  /** ALB deletion protection (prod). */
+  deletionProtection: boolean;
+  /** Idle timeout (s). */
+  idleTimeoutSeconds: number;
+  /** Access log bucket name. */
+  accessLogBucket: pulumi.Input<string>;
+  /** Access log key prefix. */
+  accessLogPrefix: string;
+  /** Resources the access-log delivery needs first (the bucket policy). */
+  accessLogDependsOn: pulumi.Resource[];
+  /** Public host name; with hostedZoneId an alias record points it at the ALB. */
+  domain: string;
+  /** Route 53 zone for the alias record. */
+  hostedZoneId: string;
+  /** Tags applied to every resource. */
+  tags: Record<string, string>;
+  /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+  transform?: {
+    alb?: Transform<aws.lb.LoadBalancerArgs>;
+    targetGroup?: Transform<aws.lb.TargetGroupArgs>;
+    httpsListener?: Transform<aws.lb.ListenerArgs>;
+    httpListener?: Transform<aws.lb.ListenerArgs>;
+    aliasRecord?: Transform<aws.route53.RecordArgs>;
+  };
 }
 
 export class LoadBalancer extends pulumi.ComponentResource {
-    public readonly alb: aws.lb.LoadBalancer;
-    public readonly targetGroup: aws.lb.TargetGroup;
-    public readonly httpsListener: aws.lb.Listener;
-    public readonly httpListener: aws.lb.Listener;
-    /** https://<domain or ALB DNS name> */
-    public readonly url: pulumi.Output<string>;
-    /** The ALB's DNS name. */
-    public readonly dnsName: pulumi.Output<string>;
-    /** The ALB's ARN suffix (`app/<name>/<id>`): the `LoadBalancer` dimension of its metrics. */
-    public readonly arnSuffix: pulumi.Output<string>;
-    /** The target group's ARN, for a service to register into. */
-    public readonly targetGroupArn: pulumi.Output<string>;
-    /** The target group's ARN suffix: the `TargetGroup` dimension of its metrics. */
-    public readonly targetGroupArnSuffix: pulumi.Output<string>;
-    /** `<alb suffix>/<target group suffix>`: the resource label of ALBRequestCountPerTarget scaling. */
-    public readonly requestCountLabel: pulumi.Output<string>;
-    /** The listeners: what must exist before a service attaches to the target group. */
-    public readonly listeners: pulumi.Resource[];
+  public readonly alb: aws.lb.LoadBalancer;
+  public readonly targetGroup: aws.lb.TargetGroup;
+  public readonly httpsListener: aws.lb.Listener;
+  public readonly httpListener: aws.lb.Listener;
+  /** https://<domain or ALB DNS name> */
+  public readonly url: pulumi.Output<string>;
+  /** The ALB's DNS name. */
+  public readonly dnsName: pulumi.Output<string>;
+  /** The ALB's ARN suffix (`app/<name>/<id>`): the `LoadBalancer` dimension of its metrics. */
+  public readonly arnSuffix: pulumi.Output<string>;
+  /** The target group's ARN, for a service to register into. */
+  public readonly targetGroupArn: pulumi.Output<string>;
+  /** The target group's ARN suffix: the `TargetGroup` dimension of its metrics. */
+  public readonly targetGroupArnSuffix: pulumi.Output<string>;
+  /** `<alb suffix>/<target group suffix>`: the resource label of ALBRequestCountPerTarget scaling. */
+  public readonly requestCountLabel: pulumi.Output<string>;
+  /** The listeners: what must exist before a service attaches to the target group. */
+  public readonly listeners: pulumi.Resource[];
 
-    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("paved:aws:LoadBalancer", name, {}, opts);
-        const t = args.transform ?? {};
-        const p = { parent: this };
-        const sgId = args.securityGroup.id;
-        for (const port of [80, 443]) {
-            new aws.vpc.SecurityGroupIngressRule(`${name}-web-${port}`, { securityGroupId: sgId, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: port, toPort: port, description: `Public web traffic (${port})`, tags: args.tags }, p);
-        }
-        new aws.vpc.SecurityGroupEgressRule(`${name}-to-service`, {
-            securityGroupId: sgId, referencedSecurityGroupId: args.targetSecurityGroup.id, ipProtocol: "tcp",
-            fromPort: args.targetPort, toPort: args.targetPort, description: "Forward to the ECS tasks only", tags: args.tags,
-        }, p);
-        new aws.vpc.SecurityGroupIngressRule(`${name}-service-from-alb`, {
-            securityGroupId: args.targetSecurityGroup.id, referencedSecurityGroupId: sgId, ipProtocol: "tcp",
-            fromPort: args.targetPort, toPort: args.targetPort, description: "App port from the load balancer only", tags: args.tags,
-        }, p);
-
-        this.alb = child(t.alb, aws.lb.LoadBalancer, `${name}-alb`, {
-            name: checkName("alb", `${args.name}-alb`),
-            loadBalancerType: "application",
-            internal: false,
-            ipAddressType: "ipv4",
-            securityGroups: [sgId],
-            subnets: args.subnetIds,
-            dropInvalidHeaderFields: true,
-            desyncMitigationMode: "defensive",
-            enableDeletionProtection: args.deletionProtection,
-            enableHttp2: true,
-            idleTimeout: args.idleTimeoutSeconds,
-            accessLogs: { bucket: args.accessLogBucket, prefix: args.accessLogPrefix, enabled: true },
-            tags: args.tags,
-        }, { parent: this, dependsOn: args.accessLogDependsOn });
-
-        // No fixed name: port, protocol, target type and VPC changes replace a target group, and
-        // Pulumi creates the replacement before deleting the old one (the listener still uses it).
-        // A fixed name would make that create fail with DuplicateTargetGroupName; Pulumi's
-        // auto-name (`<logical name>-<random>`, kept within the 32-character limit) does not.
-        this.targetGroup = child(t.targetGroup, aws.lb.TargetGroup, `${name}-tg`, {
-            targetType: "ip",
-            port: args.targetPort,
-            protocol: "HTTP",
-            protocolVersion: "HTTP1",
-            vpcId: args.vpcId,
-            deregistrationDelay: 30,
-            healthCheck: { enabled: true, ...HEALTH_CHECK, path: args.healthCheckPath ?? HEALTH_CHECK.path, matcher: args.healthCheckMatcher ?? HEALTH_CHECK.matcher },
-            tags: args.tags,
-        }, p);
-
-        this.httpsListener = child(t.httpsListener, aws.lb.Listener, `${name}-https`, {
-            loadBalancerArn: this.alb.arn,
-            port: 443,
-            protocol: "HTTPS",
-            sslPolicy: args.sslPolicy,
-            certificateArn: args.certificateArn,
-            defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
-            routingHttpResponseStrictTransportSecurityHeaderValue: `max-age=${args.hstsMaxAgeSeconds}; includeSubDomains`,
-            routingHttpResponseXContentTypeOptionsHeaderValue: "nosniff",
-            routingHttpResponseXFrameOptionsHeaderValue: "DENY",
-            routingHttpResponseServerEnabled: false,
-            tags: args.tags,
-        }, p);
-
-        this.httpListener = child(t.httpListener, aws.lb.Listener, `${name}-http`, {
-            loadBalancerArn: this.alb.arn,
-            port: 80,
-            protocol: "HTTP",
-            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-            tags: args.tags,
-        }, p);
-
-        if (args.domain && args.hostedZoneId) {
-            child(t.aliasRecord, aws.route53.Record, `${name}-alias`, {
-                zoneId: args.hostedZoneId, name: args.domain, type: "A",
-                aliases: [{ name: this.alb.dnsName, zoneId: this.alb.zoneId, evaluateTargetHealth: true }],
-            }, p);
-        }
-        this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`https://${this.alb.dnsName}`;
-        this.dnsName = this.alb.dnsName;
-        this.arnSuffix = this.alb.arnSuffix;
-        this.targetGroupArn = this.targetGroup.arn;
-        this.targetGroupArnSuffix = this.targetGroup.arnSuffix;
-        this.requestCountLabel = pulumi.interpolate`${this.alb.arnSuffix}/${this.targetGroup.arnSuffix}`;
-        this.listeners = [this.httpsListener, this.httpListener];
-        this.registerOutputs({ url: this.url, dnsName: this.alb.dnsName });
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("paved:aws:LoadBalancer", name, {}, opts);
+    const t = args.transform ?? {};
+    const p = { parent: this };
+    const sgId = args.securityGroup.id;
+    for (const port of [80, 443]) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-web-${port}`,
+        {
+          securityGroupId: sgId,
+          cidrIpv4: "0.0.0.0/0",
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: `Public web traffic (${port})`,
+          tags: args.tags,
+        },
+        p,
+      );
     }
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-to-service`,
+      {
+        securityGroupId: sgId,
+        referencedSecurityGroupId: args.targetSecurityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: args.targetPort,
+        toPort: args.targetPort,
+        description: "Forward to the ECS tasks only",
+        tags: args.tags,
+      },
+      p,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-service-from-alb`,
+      {
+        securityGroupId: args.targetSecurityGroup.id,
+        referencedSecurityGroupId: sgId,
+        ipProtocol: "tcp",
+        fromPort: args.targetPort,
+        toPort: args.targetPort,
+        description: "App port from the load balancer only",
+        tags: args.tags,
+      },
+      p,
+    );
+
+    this.alb = child(
+      t.alb,
+      aws.lb.LoadBalancer,
+      `${name}-alb`,
+      {
+        name: checkName("alb", `${args.name}-alb`),
+        loadBalancerType: "application",
+        internal: false,
+        ipAddressType: "ipv4",
+        securityGroups: [sgId],
+        subnets: args.subnetIds,
+        dropInvalidHeaderFields: true,
+        desyncMitigationMode: "defensive",
+        enableDeletionProtection: args.deletionProtection,
+        enableHttp2: true,
+        idleTimeout: args.idleTimeoutSeconds,
+        accessLogs: { bucket: args.accessLogBucket, prefix: args.accessLogPrefix, enabled: true },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: args.accessLogDependsOn },
+    );
+
+    // No fixed name: port, protocol, target type and VPC changes replace a target group, and
+    // Pulumi creates the replacement before deleting the old one (the listener still uses it).
+    // A fixed name would make that create fail with DuplicateTargetGroupName; Pulumi's
+    // auto-name (`<logical name>-<random>`, kept within the 32-character limit) does not.
+    this.targetGroup = child(
+      t.targetGroup,
+      aws.lb.TargetGroup,
+      `${name}-tg`,
+      {
+        targetType: "ip",
+        port: args.targetPort,
+        protocol: "HTTP",
+        protocolVersion: "HTTP1",
+        vpcId: args.vpcId,
+        deregistrationDelay: 30,
+        healthCheck: {
+          enabled: true,
+          ...HEALTH_CHECK,
+          path: args.healthCheckPath ?? HEALTH_CHECK.path,
+          matcher: args.healthCheckMatcher ?? HEALTH_CHECK.matcher,
+        },
+        tags: args.tags,
+      },
+      p,
+    );
+
+    this.httpsListener = child(
+      t.httpsListener,
+      aws.lb.Listener,
+      `${name}-https`,
+      {
+        loadBalancerArn: this.alb.arn,
+        port: 443,
+        protocol: "HTTPS",
+        sslPolicy: args.sslPolicy,
+        certificateArn: args.certificateArn,
+        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+        routingHttpResponseStrictTransportSecurityHeaderValue: `max-age=${args.hstsMaxAgeSeconds}; includeSubDomains`,
+        routingHttpResponseXContentTypeOptionsHeaderValue: "nosniff",
+        routingHttpResponseXFrameOptionsHeaderValue: "DENY",
+        routingHttpResponseServerEnabled: false,
+        tags: args.tags,
+      },
+      p,
+    );
+
+    this.httpListener = child(
+      t.httpListener,
+      aws.lb.Listener,
+      `${name}-http`,
+      {
+        loadBalancerArn: this.alb.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+        tags: args.tags,
+      },
+      p,
+    );
+
+    if (args.domain && args.hostedZoneId) {
+      child(
+        t.aliasRecord,
+        aws.route53.Record,
+        `${name}-alias`,
+        {
+          zoneId: args.hostedZoneId,
+          name: args.domain,
+          type: "A",
+          aliases: [{ name: this.alb.dnsName, zoneId: this.alb.zoneId, evaluateTargetHealth: true }],
+        },
+        p,
+      );
+    }
+    this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`https://${this.alb.dnsName}`;
+    this.dnsName = this.alb.dnsName;
+    this.arnSuffix = this.alb.arnSuffix;
+    this.targetGroupArn = this.targetGroup.arn;
+    this.targetGroupArnSuffix = this.targetGroup.arnSuffix;
+    this.requestCountLabel = pulumi.interpolate`${this.alb.arnSuffix}/${this.targetGroup.arnSuffix}`;
+    this.listeners = [this.httpsListener, this.httpListener];
+    this.registerOutputs({ url: this.url, dnsName: this.alb.dnsName });
+  }
 }

@@ -22,25 +22,25 @@ import * as aws from "@pulumi/aws";
 import { permissionsBoundary } from "../boundary";
 
 export interface NatInstanceArgs {
-    /** Resource name prefix, e.g. `paved-staging`. */
-    name: string;
-    vpcId: pulumi.Input<string>;
-    /** Public subnet it runs in (routed to the internet gateway). */
-    subnetId: pulumi.Input<string>;
-    /** CIDRs of the private subnets whose egress it forwards. */
-    privateCidrs: string[];
-    /** EC2 instance type. @default "t4g.nano" (arm64) */
-    instanceType?: string;
-    /** Root volume size (GiB). @default 8 */
-    rootVolumeGb?: number;
-    /** Resources that must exist first (the internet gateway). */
-    dependsOn?: pulumi.Resource[];
-    tags: Record<string, string>;
+  /** Resource name prefix, e.g. `paved-staging`. */
+  name: string;
+  vpcId: pulumi.Input<string>;
+  /** Public subnet it runs in (routed to the internet gateway). */
+  subnetId: pulumi.Input<string>;
+  /** CIDRs of the private subnets whose egress it forwards. */
+  privateCidrs: string[];
+  /** EC2 instance type. @default "t4g.nano" (arm64) */
+  instanceType?: string;
+  /** Root volume size (GiB). @default 8 */
+  rootVolumeGb?: number;
+  /** Resources that must exist first (the internet gateway). */
+  dependsOn?: pulumi.Resource[];
+  tags: Record<string, string>;
 }
 
 /** Graviton instance families (t4g, m7g, c6gn, ...) run arm64 AMIs. */
 export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
-    return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64";
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64";
 }
 
 /** User data: the NAT configuration AWS documents for Amazon Linux 2023. */
@@ -59,59 +59,101 @@ service iptables save
 const PORTS = [80, 443];
 
 export class NatInstance extends pulumi.ComponentResource {
-    public readonly instance: aws.ec2.Instance;
-    public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly instance: aws.ec2.Instance;
+  public readonly securityGroup: aws.ec2.SecurityGroup;
 
-    constructor(name: string, args: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("paved:aws:NatInstance", name, {}, opts);
-        const p = { parent: this };
-        const instanceType = args.instanceType ?? "t4g.nano";
-        const t = (n: string) => ({ ...args.tags, Name: `${args.name}-${n}` });
+  constructor(name: string, args: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("paved:aws:NatInstance", name, {}, opts);
+    const p = { parent: this };
+    const instanceType = args.instanceType ?? "t4g.nano";
+    const t = (n: string) => ({ ...args.tags, Name: `${args.name}-${n}` });
 
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            vpcId: args.vpcId, description: `${args.name} NAT instance: HTTP/HTTPS from the private subnets only, no inbound from the internet`,
-            revokeRulesOnDelete: true, tags: t("nat"),
-        }, p);
-        args.privateCidrs.forEach((cidr, i) => {
-            for (const port of PORTS) {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-from-private-${i}-${port}`, {
-                    securityGroupId: this.securityGroup.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port,
-                    description: `Port ${port} from private subnet ${i}`, tags: args.tags,
-                }, p);
-            }
-        });
-        for (const port of PORTS) {
-            new aws.vpc.SecurityGroupEgressRule(`${name}-to-internet-${port}`, {
-                securityGroupId: this.securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: port, toPort: port,
-                description: `Forwarded port ${port} to the internet`, tags: args.tags,
-            }, p);
-        }
-
-        // SSM only: the instance role can register with Systems Manager, nothing else.
-        const role = new aws.iam.Role(`${name}-role`, {
-            description: `${args.name}: NAT instance (SSM Session Manager only)`,
-            permissionsBoundary: permissionsBoundary(),
-            assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: `${args.name} NAT instance: HTTP/HTTPS from the private subnets only, no inbound from the internet`,
+        revokeRulesOnDelete: true,
+        tags: t("nat"),
+      },
+      p,
+    );
+    args.privateCidrs.forEach((cidr, i) => {
+      for (const port of PORTS) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-from-private-${i}-${port}`,
+          {
+            securityGroupId: this.securityGroup.id,
+            cidrIpv4: cidr,
+            ipProtocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            description: `Port ${port} from private subnet ${i}`,
             tags: args.tags,
-        }, p);
-        const ssm = new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, p);
-        const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, p);
-
-        const ami = aws.ssm.getParameterOutput({ name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${instanceArchitecture(instanceType)}` }, p);
-        this.instance = new aws.ec2.Instance(`${name}-instance`, {
-            ami: ami.insecureValue,
-            instanceType,
-            subnetId: args.subnetId,
-            vpcSecurityGroupIds: [this.securityGroup.id],
-            associatePublicIpAddress: true,
-            sourceDestCheck: false,
-            iamInstanceProfile: profile.name,
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-            rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: args.rootVolumeGb ?? 8, deleteOnTermination: true },
-            userData: NAT_USER_DATA,
-            userDataReplaceOnChange: true,
-            tags: t("nat"),
-        }, { parent: this, dependsOn: [ssm, ...(args.dependsOn ?? [])], ignoreChanges: ["ami"] });
-        this.registerOutputs({});
+          },
+          p,
+        );
+      }
+    });
+    for (const port of PORTS) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-to-internet-${port}`,
+        {
+          securityGroupId: this.securityGroup.id,
+          cidrIpv4: "0.0.0.0/0",
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: `Forwarded port ${port} to the internet`,
+          tags: args.tags,
+        },
+        p,
+      );
     }
+
+    // SSM only: the instance role can register with Systems Manager, nothing else.
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `${args.name}: NAT instance (SSM Session Manager only)`,
+        permissionsBoundary: permissionsBoundary(),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: args.tags,
+      },
+      p,
+    );
+    const ssm = new aws.iam.RolePolicyAttachment(
+      `${name}-ssm`,
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+      p,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, p);
+
+    const ami = aws.ssm.getParameterOutput(
+      { name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${instanceArchitecture(instanceType)}` },
+      p,
+    );
+    this.instance = new aws.ec2.Instance(
+      `${name}-instance`,
+      {
+        ami: ami.insecureValue,
+        instanceType,
+        subnetId: args.subnetId,
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        associatePublicIpAddress: true,
+        sourceDestCheck: false,
+        iamInstanceProfile: profile.name,
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: args.rootVolumeGb ?? 8, deleteOnTermination: true },
+        userData: NAT_USER_DATA,
+        userDataReplaceOnChange: true,
+        tags: t("nat"),
+      },
+      { parent: this, dependsOn: [ssm, ...(args.dependsOn ?? [])], ignoreChanges: ["ami"] },
+    );
+    this.registerOutputs({});
+  }
 }

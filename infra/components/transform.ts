@@ -16,23 +16,34 @@ import * as pulumi from "@pulumi/pulumi";
 export type Transform<Args, Opts = pulumi.CustomResourceOptions> = (args: Args, opts: Opts, name: string) => void | [Args, Opts];
 
 /** Runs a hook (if any) over a child's args and options; returns what to construct the child with. */
-export function transform<Args, Opts = pulumi.CustomResourceOptions>(hook: Transform<Args, Opts> | undefined, name: string, args: Args, opts: Opts): [Args, Opts] {
-    if (!hook) return [args, opts];
-    const out = hook(args, opts, name);
-    return out ? [out[0], out[1]] : [args, opts];
+export function transform<Args, Opts = pulumi.CustomResourceOptions>(
+  hook: Transform<Args, Opts> | undefined,
+  name: string,
+  args: Args,
+  opts: Opts,
+): [Args, Opts] {
+  if (!hook) return [args, opts];
+  const out = hook(args, opts, name);
+  return out ? [out[0], out[1]] : [args, opts];
 }
 
 /** Adds former identities to a child's options (for a hook that records a move). */
 export function withAliases<Opts extends pulumi.ResourceOptions>(opts: Opts, aliases: pulumi.Input<string | pulumi.Alias>[]): Opts {
-    opts.aliases = [...(opts.aliases ?? []), ...aliases];
-    return opts;
+  opts.aliases = [...(opts.aliases ?? []), ...aliases];
+  return opts;
 }
 
 /**
  * Builds a child through its hook: `child(t.alb, aws.lb.LoadBalancer, name, args, opts)` is
  * `new aws.lb.LoadBalancer(name, args, opts)` after the hook (if any) had its say.
  */
-export function child<R, Args, Opts>(hook: Transform<Args, Opts> | undefined, ctor: new (name: string, args: Args, opts?: Opts) => R, name: string, args: Args, opts: Opts): R {
-    const [a, o] = transform(hook, name, args, { ...opts });
-    return new ctor(name, a, o);
+export function child<R, Args, Opts>(
+  hook: Transform<Args, Opts> | undefined,
+  ctor: new (name: string, args: Args, opts?: Opts) => R,
+  name: string,
+  args: Args,
+  opts: Opts,
+): R {
+  const [a, o] = transform(hook, name, args, { ...opts });
+  return new ctor(name, a, o);
 }

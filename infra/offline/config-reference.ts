@@ -10,30 +10,35 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** The tier profile (infra/tiers.ts) as a table: one column per tier. */
 export function tierTable(): string {
-    const row = (label: string, f: (t: (typeof TIERS)[keyof typeof TIERS]) => string) => `| ${label} | ${TIER_NAMES.map((n) => cell(f(TIERS[n]))).join(" | ")} |`;
-    const list = (xs: string[]) => (xs.length ? xs.join(", ") : "none");
-    const floorKeys = Object.keys(TIERS[TIER_NAMES[0]].floors) as (keyof (typeof TIERS)["prod"]["floors"])[];
-    return [
-        `| | ${TIER_NAMES.map((n) => `\`${n}\``).join(" | ")} |`,
-        `|---|${TIER_NAMES.map(() => "---").join("|")}|`,
-        row("Pulumi protect on stateful resources", (t) => (t.protect ? "yes" : "no")),
-        row("KMS deletion / secret recovery window (days)", (t) => `${t.kmsDeletionWindowDays} / ${t.secretRecoveryWindowDays}`),
-        ...floorKeys.map((k) => row(`Floor of \`paved:${k}\``, (t) => String(t.floors[k]))),
-        row("Defaults for unset keys", (t) => list(Object.entries(t.defaults).map(([k, v]) => `\`${k}=${v}\``))),
-        row("Refused relaxations", (t) => list(t.requires.map((r) => `\`${r.key}\` must be \`${r.value}\`${r.onlyWith ? ` (with ${r.onlyWith.key}=${r.onlyWith.value})` : ""}`))),
-        row("Alarm subscriber required", (t) => (t.alarmSubscriberRequired ? "yes" : "no")),
-        row("Policy pack: advisory policies", (t) => `${t.pack.allMandatory ? "all others mandatory; " : ""}${list(t.pack.advisory)}`),
-        row("Policy pack: monthly budget (USD) / longest exemption (days)", (t) => `${t.pack.monthlyBudgetUsd} / ${t.pack.maxExemptionDays}`),
-    ].join("\n");
+  const row = (label: string, f: (t: (typeof TIERS)[keyof typeof TIERS]) => string) =>
+    `| ${label} | ${TIER_NAMES.map((n) => cell(f(TIERS[n]))).join(" | ")} |`;
+  const list = (xs: string[]) => (xs.length ? xs.join(", ") : "none");
+  const floorKeys = Object.keys(TIERS[TIER_NAMES[0]].floors) as (keyof (typeof TIERS)["prod"]["floors"])[];
+  return [
+    `| | ${TIER_NAMES.map((n) => `\`${n}\``).join(" | ")} |`,
+    `|---|${TIER_NAMES.map(() => "---").join("|")}|`,
+    row("Pulumi protect on stateful resources", (t) => (t.protect ? "yes" : "no")),
+    row("KMS deletion / secret recovery window (days)", (t) => `${t.kmsDeletionWindowDays} / ${t.secretRecoveryWindowDays}`),
+    ...floorKeys.map((k) => row(`Floor of \`paved:${k}\``, (t) => String(t.floors[k]))),
+    row("Defaults for unset keys", (t) => list(Object.entries(t.defaults).map(([k, v]) => `\`${k}=${v}\``))),
+    row("Refused relaxations", (t) =>
+      list(
+        t.requires.map((r) => `\`${r.key}\` must be \`${r.value}\`${r.onlyWith ? ` (with ${r.onlyWith.key}=${r.onlyWith.value})` : ""}`),
+      ),
+    ),
+    row("Alarm subscriber required", (t) => (t.alarmSubscriberRequired ? "yes" : "no")),
+    row("Policy pack: advisory policies", (t) => `${t.pack.allMandatory ? "all others mandatory; " : ""}${list(t.pack.advisory)}`),
+    row("Policy pack: monthly budget (USD) / longest exemption (days)", (t) => `${t.pack.monthlyBudgetUsd} / ${t.pack.maxExemptionDays}`),
+  ].join("\n");
 }
 
 export function configReference(): string {
-    const rows = (Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]).map(([key, spec]) => {
-        const def = spec.default === "" ? "(unset)" : `\`${String(spec.default)}\``;
-        const allowed = spec.type === "string" && !spec.allowed ? "" : describeAllowed(spec);
-        return `| \`paved:${key}\` | ${spec.type} | ${def} | ${cell(allowed)} | ${cell(spec.description)} |`;
-    });
-    return `<!-- GENERATED from infra/config.ts by \`npm run docs\`; do not edit (a test fails when it is stale). -->
+  const rows = (Object.entries(CONFIG_KEYS) as [string, KeySpec<any>][]).map(([key, spec]) => {
+    const def = spec.default === "" ? "(unset)" : `\`${String(spec.default)}\``;
+    const allowed = spec.type === "string" && !spec.allowed ? "" : describeAllowed(spec);
+    return `| \`paved:${key}\` | ${spec.type} | ${def} | ${cell(allowed)} | ${cell(spec.description)} |`;
+  });
+  return `<!-- GENERATED from infra/config.ts by \`npm run docs\`; do not edit (a test fails when it is stale). -->
 # Configuration reference
 
 Every key of the \`paved:\` namespace, set per stack in \`Pulumi.<stack>.yaml\` or with

@@ -11,7 +11,7 @@ import { AppContract, DEFAULT_CONTRACT, loadAppContract, varsBySource } from "..
 const list = (names: string[]) => (names.length ? `[\n${names.map((n) => `    ${JSON.stringify(n)},`).join("\n")}\n]` : "[]");
 
 export function infraContractTypes(contract: AppContract = loadAppContract(DEFAULT_CONTRACT)): string {
-    return `// GENERATED from ${contract.file} by \`npm run docs\`; do not edit (edit the contract and re-run).
+  return `// GENERATED from ${contract.file} by \`npm run docs\`; do not edit (edit the contract and re-run).
 // The variables the program must give a value: platform values (infra/index.ts \`environment\`)
 // and secret references (\`secrets\`). See infra/app.ts.
 
@@ -25,13 +25,13 @@ export type SecretVar = (typeof SECRET_VARS)[number];
 }
 
 export function appContractModule(contract: AppContract = loadAppContract(DEFAULT_CONTRACT)): string {
-    const entries = Object.entries(contract.env).map(([name, v]) => {
-        const fields = [`source: ${JSON.stringify(v.source)}`];
-        if (v.value !== undefined) fields.push(`value: ${JSON.stringify(v.value)}`);
-        fields.push(`containers: ${JSON.stringify(v.containers).replace(/,/g, ", ")}`, `description: ${JSON.stringify(v.description)}`);
-        return `  ${name}: { ${fields.join(", ")} },`;
-    });
-    return `/**
+  const entries = Object.entries(contract.env).map(([name, v]) => {
+    const fields = [`source: ${JSON.stringify(v.source)}`];
+    if (v.value !== undefined) fields.push(`value: ${JSON.stringify(v.value)}`);
+    fields.push(`containers: ${JSON.stringify(v.containers).replace(/,/g, ", ")}`, `description: ${JSON.stringify(v.description)}`);
+    return `  ${name}: { ${fields.join(", ")} },`;
+  });
+  return `/**
  * GENERATED from ${contract.file} by \`npm run docs\`; do not edit: add or change a variable in
  * the JSON contract (which infra reads too) and re-run. A test fails when this file is stale.
  *

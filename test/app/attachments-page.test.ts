@@ -47,7 +47,8 @@ describe("app: attachment list is paginated and presigns only the page", functio
   after(async () => app?.close());
 
   it("answers 20 by default, at most 100, with a cursor through all of them, presigning one URL per listed item", async () => {
-    const list = (query: Record<string, string>) => app.inject({ method: "GET", url: `/api/tickets/${ticketId}/attachments`, headers: auth, query });
+    const list = (query: Record<string, string>) =>
+      app.inject({ method: "GET", url: `/api/tickets/${ticketId}/attachments`, headers: auth, query });
     calls.get = 0;
     const first = await list({});
     assert.equal(first.statusCode, 200, first.body);

@@ -78,7 +78,10 @@ describe("app: attachments via presigned S3 URLs (moto_server)", function () {
     const auth = await bearer();
     const ticket = (await app.inject({ method: "POST", url: "/api/tickets", headers: auth, payload: { title: "limits" } })).json();
     for (const [payload, match] of [
-      [{ fileName: "x.exe", contentType: "application/x-msdownload", size: 10 }, /body\/contentType must be equal to one of the allowed values/],
+      [
+        { fileName: "x.exe", contentType: "application/x-msdownload", size: 10 },
+        /body\/contentType must be equal to one of the allowed values/,
+      ],
       [{ fileName: "big.pdf", contentType: "application/pdf", size: 10 * 1024 * 1024 + 1 }, /body\/size must be <= 10485760/],
       [{ fileName: "../../etc/passwd", contentType: "text/plain", size: 10 }, /body\/fileName must match pattern/],
       [{ fileName: "zero.txt", contentType: "text/plain", size: 0 }, /body\/size must be >= 1/],

@@ -8,7 +8,8 @@ import { createLogger } from "../../app/src/logger";
 
 const SECRET = "auth-test-secret-0123456789abcdef0123";
 // fast-jwt keeps a payload's own iat, and with noTimestamp writes none at all
-const sign = (payload: Record<string, unknown>, key = SECRET) => createSigner({ key, algorithm: "HS256", noTimestamp: !("iat" in payload) })(payload);
+const sign = (payload: Record<string, unknown>, key = SECRET) =>
+  createSigner({ key, algorithm: "HS256", noTimestamp: !("iat" in payload) })(payload);
 
 describe("app: bearer-token verification and its verified-token cache", function () {
   let app: FastifyInstance;

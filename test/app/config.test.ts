@@ -47,8 +47,30 @@ describe("app: environment validation", () => {
 
   it("explains invalid values without ever printing them", () => {
     const secret = "hunter2-is-short";
-    const err = problem({ ...good, PORT: "eighty", DB_PORT: "70000", DB_SSL: "require", NODE_ENV: "prod", LOG_LEVEL: "loud", S3_BUCKET: "Bad_Bucket", S3_ENDPOINT: "not a url", AWS_REGION: "Europe", JWT_SECRET: secret, DB_PASSWORD: "p@ss-value" });
-    assert.deepEqual(err.variables, ["PORT", "NODE_ENV", "LOG_LEVEL", "DB_PORT", "DB_SSL", "S3_BUCKET", "S3_ENDPOINT", "AWS_REGION", "JWT_SECRET"]);
+    const err = problem({
+      ...good,
+      PORT: "eighty",
+      DB_PORT: "70000",
+      DB_SSL: "require",
+      NODE_ENV: "prod",
+      LOG_LEVEL: "loud",
+      S3_BUCKET: "Bad_Bucket",
+      S3_ENDPOINT: "not a url",
+      AWS_REGION: "Europe",
+      JWT_SECRET: secret,
+      DB_PASSWORD: "p@ss-value",
+    });
+    assert.deepEqual(err.variables, [
+      "PORT",
+      "NODE_ENV",
+      "LOG_LEVEL",
+      "DB_PORT",
+      "DB_SSL",
+      "S3_BUCKET",
+      "S3_ENDPOINT",
+      "AWS_REGION",
+      "JWT_SECRET",
+    ]);
     assert.match(err.message, /PORT must be a whole number/);
     assert.match(err.message, /DB_PORT must be 1-65535/);
     assert.match(err.message, /DB_SSL must be verify-full \(AWS\) or disable \(local only\)/);
@@ -67,7 +89,13 @@ describe("app: environment validation", () => {
 
   it("the server process exits 1 with one single-line message and no secret values", async function () {
     this.timeout(20_000);
-    const child = spawnEntry("server", { ...good, DB_HOST: "", JWT_SECRET: "too-short-secret-value", DB_PASSWORD: "super-secret-db-password", AWS_REGION: "" });
+    const child = spawnEntry("server", {
+      ...good,
+      DB_HOST: "",
+      JWT_SECRET: "too-short-secret-value",
+      DB_PASSWORD: "super-secret-db-password",
+      AWS_REGION: "",
+    });
     const { code } = await exited(child);
     assert.equal(code, 1);
     const lines = child.err().trim().split("\n");
@@ -81,12 +109,28 @@ describe("app: environment validation", () => {
     const cfg = loadConfig(good);
     assert.deepEqual(
       [cfg.JWT_MAX_AGE_SECONDS, cfg.RATE_LIMIT_PER_MINUTE, cfg.KEEP_ALIVE_TIMEOUT_SECONDS, cfg.SHUTDOWN_DRAIN_SECONDS],
-      [ENV_DEFAULTS.JWT_MAX_AGE_SECONDS, ENV_DEFAULTS.RATE_LIMIT_PER_MINUTE, ENV_DEFAULTS.KEEP_ALIVE_TIMEOUT_SECONDS, ENV_DEFAULTS.SHUTDOWN_DRAIN_SECONDS],
+      [
+        ENV_DEFAULTS.JWT_MAX_AGE_SECONDS,
+        ENV_DEFAULTS.RATE_LIMIT_PER_MINUTE,
+        ENV_DEFAULTS.KEEP_ALIVE_TIMEOUT_SECONDS,
+        ENV_DEFAULTS.SHUTDOWN_DRAIN_SECONDS,
+      ],
     );
     assert.equal(ENV_DEFAULTS.JWT_MAX_AGE_SECONDS, 12 * 3600);
     assert.equal(loadConfig({ ...good, RATE_LIMIT_PER_MINUTE: "1200" }).RATE_LIMIT_PER_MINUTE, 1200);
-    const err = problem({ ...good, RATE_LIMIT_PER_MINUTE: "lots", JWT_MAX_AGE_SECONDS: "0", KEEP_ALIVE_TIMEOUT_SECONDS: "1", SHUTDOWN_DRAIN_SECONDS: "60" });
-    assert.deepEqual(err.variables, ["JWT_MAX_AGE_SECONDS", "RATE_LIMIT_PER_MINUTE", "KEEP_ALIVE_TIMEOUT_SECONDS", "SHUTDOWN_DRAIN_SECONDS"]);
+    const err = problem({
+      ...good,
+      RATE_LIMIT_PER_MINUTE: "lots",
+      JWT_MAX_AGE_SECONDS: "0",
+      KEEP_ALIVE_TIMEOUT_SECONDS: "1",
+      SHUTDOWN_DRAIN_SECONDS: "60",
+    });
+    assert.deepEqual(err.variables, [
+      "JWT_MAX_AGE_SECONDS",
+      "RATE_LIMIT_PER_MINUTE",
+      "KEEP_ALIVE_TIMEOUT_SECONDS",
+      "SHUTDOWN_DRAIN_SECONDS",
+    ]);
     assert.match(err.message, /RATE_LIMIT_PER_MINUTE must be a whole number/);
     for (const name of err.variables) assert.notEqual(ENV_CONTRACT[name].source, "secret");
   });
@@ -97,7 +141,8 @@ describe("app: environment validation", () => {
     const app = await makeApp(await migratedDatabase("rate_cfg"), { config: { RATE_LIMIT_PER_MINUTE: 2 } });
     try {
       const codes = [];
-      for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: "GET", url: "/api/tickets", headers: { "x-forwarded-for": "203.0.113.50" } })).statusCode);
+      for (let i = 0; i < 3; i++)
+        codes.push((await app.inject({ method: "GET", url: "/api/tickets", headers: { "x-forwarded-for": "203.0.113.50" } })).statusCode);
       assert.deepEqual(codes, [401, 401, 429]);
     } finally {
       await app.close();

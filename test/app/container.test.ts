@@ -148,7 +148,13 @@ describe("app container image (app/Dockerfile)", function () {
       JWT_SECRET: randomBytes(32).toString("hex"),
     };
     envFile = path.join(workDir, "app.env");
-    fs.writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+    fs.writeFileSync(
+      envFile,
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n") + "\n",
+      { mode: 0o600 },
+    );
   });
 
   after(async function () {
@@ -164,7 +170,14 @@ describe("app container image (app/Dockerfile)", function () {
 
   it("contains the compiled app, migrations and production dependencies only", async () => {
     const r = await docker([
-      "run", "--rm", "--read-only", "--network", "none", IMAGE, "node", "-e",
+      "run",
+      "--rm",
+      "--read-only",
+      "--network",
+      "none",
+      IMAGE,
+      "node",
+      "-e",
       `const fs = require("fs");
        const nm = "/srv/node_modules";
        console.log(JSON.stringify({
@@ -186,14 +199,34 @@ describe("app container image (app/Dockerfile)", function () {
 
   it("runs migrations in a one-off container (and a second run finds nothing to do)", async () => {
     const migrate = async () =>
-      run("docker", ["run", "--rm", ...HARDENING, ...(await tmpVolume(IMAGE)), "--env-file", envFile, "--name", `${tag}-migrate`, IMAGE, "node", "dist/migrate.js"], {
-        timeoutMs: 120_000,
-      });
+      run(
+        "docker",
+        [
+          "run",
+          "--rm",
+          ...HARDENING,
+          ...(await tmpVolume(IMAGE)),
+          "--env-file",
+          envFile,
+          "--name",
+          `${tag}-migrate`,
+          IMAGE,
+          "node",
+          "dist/migrate.js",
+        ],
+        {
+          timeoutMs: 120_000,
+        },
+      );
     const first = await migrate();
     assert.equal(first.code, 0, `migrate exited ${first.code}:\n${first.stdout}${first.stderr}`);
     const applied = await pg!.query<{ name: string }>("SELECT name FROM pgmigrations ORDER BY run_on, id");
     const files = fs.readdirSync(MIGRATIONS_DIR).filter((f) => /\.(sql|js|cjs)$/.test(f));
-    assert.equal(applied.length, files.length, `expected ${files.length} migrations recorded, got ${applied.map((m) => m.name).join(", ")}`);
+    assert.equal(
+      applied.length,
+      files.length,
+      `expected ${files.length} migrations recorded, got ${applied.map((m) => m.name).join(", ")}`,
+    );
     const second = await migrate();
     assert.equal(second.code, 0, `second migrate exited ${second.code}:\n${second.stdout}${second.stderr}`);
     assert.equal((await pg!.query("SELECT name FROM pgmigrations")).length, files.length, "a second run re-applied migrations");
@@ -201,9 +234,27 @@ describe("app container image (app/Dockerfile)", function () {
 
   it("runs the db-init step in a one-off container: creates the app's role, then finds it up to date", async () => {
     const dbInit = async () =>
-      run("docker", ["run", "--rm", ...HARDENING, ...(await tmpVolume(IMAGE)), "--env-file", envFile, "-e", "DB_APP_USER=paved_app_ct", "--name", `${tag}-db-init`, IMAGE, "node", "dist/db-init.js"], {
-        timeoutMs: 120_000,
-      });
+      run(
+        "docker",
+        [
+          "run",
+          "--rm",
+          ...HARDENING,
+          ...(await tmpVolume(IMAGE)),
+          "--env-file",
+          envFile,
+          "-e",
+          "DB_APP_USER=paved_app_ct",
+          "--name",
+          `${tag}-db-init`,
+          IMAGE,
+          "node",
+          "dist/db-init.js",
+        ],
+        {
+          timeoutMs: 120_000,
+        },
+      );
     const first = await dbInit();
     assert.equal(first.code, 0, `db-init exited ${first.code}:\n${first.stdout}${first.stderr}`);
     assert.match(first.stdout, /"msg":"app role (created|up to date)"/);
@@ -217,15 +268,24 @@ describe("app container image (app/Dockerfile)", function () {
     // From `docker run` to the first 200 on /health (container start, node start, DB connect).
     const started = Date.now();
     appContainer = await dockerRun([
-      "-d", "--name", `${tag}-app`,
+      "-d",
+      "--name",
+      `${tag}-app`,
       ...HARDENING,
       ...(await tmpVolume(IMAGE)),
-      "--env-file", envFile,
-      "-p", "127.0.0.1::3000",
+      "--env-file",
+      envFile,
+      "-p",
+      "127.0.0.1::3000",
       // Exercise the image's own HEALTHCHECK command, just more often than its production interval,
       // and with more time per probe than its 3 s: on a loaded 2-core CI machine (load average 25)
       // one `docker exec node -e fetch(...)` took 4.3 s, which made the check flap to unhealthy.
-      "--health-interval", "1s", "--health-timeout", "10s", "--health-start-period", "0s",
+      "--health-interval",
+      "1s",
+      "--health-timeout",
+      "10s",
+      "--health-start-period",
+      "0s",
       IMAGE,
     ]);
     const port = (await docker(["port", appContainer, "3000/tcp"])).stdout.trim().split("\n")[0].split(":").pop();
@@ -293,14 +353,18 @@ describe("app container image (app/Dockerfile)", function () {
   it("declares /tmp a VOLUME (mode 1777): uid 1000 writes a fresh /tmp volume while / stays read-only; without the VOLUME line it cannot", async () => {
     const volumes = JSON.parse((await docker(["image", "inspect", "-f", "{{json .Config.Volumes}}", IMAGE])).stdout.trim());
     assert.ok(volumes && "/tmp" in volumes, `the image must declare VOLUME /tmp (got ${JSON.stringify(volumes)})`);
-    const probe = ["node", "-e", [
-      "const fs=require('fs');",
-      "const st=fs.statSync('/tmp');",
-      "let tmp='ok',root='ok';",
-      "try{fs.writeFileSync('/tmp/probe','x')}catch(e){tmp=e.code}",
-      "try{fs.writeFileSync('/probe','x')}catch(e){root=e.code}",
-      "console.log(JSON.stringify({mode:(st.mode&0o7777).toString(8),uid:st.uid,tmp,root,me:process.getuid()}))",
-    ].join("")];
+    const probe = [
+      "node",
+      "-e",
+      [
+        "const fs=require('fs');",
+        "const st=fs.statSync('/tmp');",
+        "let tmp='ok',root='ok';",
+        "try{fs.writeFileSync('/tmp/probe','x')}catch(e){tmp=e.code}",
+        "try{fs.writeFileSync('/probe','x')}catch(e){root=e.code}",
+        "console.log(JSON.stringify({mode:(st.mode&0o7777).toString(8),uid:st.uid,tmp,root,me:process.getuid()}))",
+      ].join(""),
+    ];
     const runProbe = async (image: string) => {
       const r = await run("docker", ["run", "--rm", ...HARDENING, "--user", "1000:1000", ...(await tmpVolume(image)), image, ...probe]);
       assert.equal(r.code, 0, r.stderr);
@@ -311,10 +375,16 @@ describe("app container image (app/Dockerfile)", function () {
 
     // Negative control: the same Dockerfile without its VOLUME line.
     const original = fs.readFileSync(path.join(REPO_ROOT, "app", "Dockerfile"), "utf8");
-    const withoutVolume = original.split("\n").filter((l) => !/^VOLUME\s+\/tmp\s*$/.test(l)).join("\n");
+    const withoutVolume = original
+      .split("\n")
+      .filter((l) => !/^VOLUME\s+\/tmp\s*$/.test(l))
+      .join("\n");
     assert.equal(original.split("\n").length - withoutVolume.split("\n").length, 1, "exactly one `VOLUME /tmp` line");
     await buildImage({
-      root: contextDir, dockerfile: "app/Dockerfile.no-tmp-volume", tag: `${IMAGE}-no-tmp-volume`, workDir,
+      root: contextDir,
+      dockerfile: "app/Dockerfile.no-tmp-volume",
+      tag: `${IMAGE}-no-tmp-volume`,
+      workDir,
       network: process.env.PAVED_BUILD_NETWORK || undefined,
       buildArgs: { BASE_IMAGE: bases.base, RUNTIME_BASE_IMAGE: bases.runtimeBase, BUILD_CA_PEM: localBuildCaPem() },
       extraFiles: { "app/Dockerfile.no-tmp-volume": withoutVolume },
@@ -332,7 +402,11 @@ describe("app container image (app/Dockerfile)", function () {
     const state = JSON.parse((await docker(["inspect", "-f", "{{json .State}}", appContainer])).stdout);
     assert.equal(state.Running, false);
     assert.equal(state.OOMKilled, false);
-    assert.equal(state.ExitCode, 0, `exit code ${state.ExitCode} (137 = SIGKILL after the stop timeout); log:\n${await logsOf(appContainer)}`);
+    assert.equal(
+      state.ExitCode,
+      0,
+      `exit code ${state.ExitCode} (137 = SIGKILL after the stop timeout); log:\n${await logsOf(appContainer)}`,
+    );
     assert.ok(seconds < 10, `docker stop took ${seconds.toFixed(1)} s`);
     const log = await logsOf(appContainer);
     assert.match(log, /shutting down/, "no shutdown log line: did the process see SIGTERM?");
@@ -342,7 +416,15 @@ describe("app container image (app/Dockerfile)", function () {
 
   it("carries no package manager or build tooling (node is the only runtime)", async () => {
     const r = await docker([
-      "run", "--rm", "--read-only", "--network", "none", "--entrypoint", "sh", IMAGE, "-c",
+      "run",
+      "--rm",
+      "--read-only",
+      "--network",
+      "none",
+      "--entrypoint",
+      "sh",
+      IMAGE,
+      "-c",
       "for c in npm npx corepack yarn yarnpkg pnpm tsc gcc make python3; do command -v $c; done; " +
         "ls -d /usr/local/lib/node_modules /opt/yarn* /usr/local/include/node 2>/dev/null; node --version",
     ]);
@@ -358,18 +440,31 @@ describe("app container image (app/Dockerfile)", function () {
     const gz = await must("sh", ["-c", `docker save ${IMAGE} | gzip -6 | wc -c`]);
     const gzBytes = Number(gz.stdout.trim());
     // The runtime stage's own layers: node_modules, dist, migrations, certs, package.json (COPY into /srv).
-    const history = (await docker(["history", "--human=false", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", IMAGE])).stdout.trim().split("\n");
+    const history = (await docker(["history", "--human=false", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", IMAGE])).stdout
+      .trim()
+      .split("\n");
     const appLayers = history.map((l) => l.split("\t")).filter(([, by]) => /COPY .* in \/srv/.test(by));
     const appBytes = appLayers.reduce((sum, [size]) => sum + Number(size), 0);
-    const nodeBytes = history.map((l) => l.split("\t")).filter(([, by]) => /COPY .* in \/usr\/local\/bin\/node/.test(by)).reduce((sum, [size]) => sum + Number(size), 0);
+    const nodeBytes = history
+      .map((l) => l.split("\t"))
+      .filter(([, by]) => /COPY .* in \/usr\/local\/bin\/node/.test(by))
+      .reduce((sum, [size]) => sum + Number(size), 0);
     const mb = (b: number) => b / 1_000_000;
-    Object.assign(timings, { imageMB: Math.round(mb(bytes)), imageGzipMB: Math.round(mb(gzBytes)), appLayersMB: Number(mb(appBytes).toFixed(1)), nodeMB: Math.round(mb(nodeBytes)) });
+    Object.assign(timings, {
+      imageMB: Math.round(mb(bytes)),
+      imageGzipMB: Math.round(mb(gzBytes)),
+      appLayersMB: Number(mb(appBytes).toFixed(1)),
+      nodeMB: Math.round(mb(nodeBytes)),
+    });
     console.log(
       `    image ${IMAGE}: ${mb(bytes).toFixed(0)} MB uncompressed, ${mb(gzBytes).toFixed(0)} MB compressed (docker save | gzip); ` +
         `app layers ${mb(appBytes).toFixed(1)} MB (${appLayers.length} layers), node binary ${mb(nodeBytes).toFixed(0)} MB`,
     );
     assert.ok(appLayers.length >= 2, `expected the app's COPY layers in the history, got:\n${history.join("\n")}`);
-    assert.ok(mb(appBytes) <= 40, `the app's own layers are ${mb(appBytes).toFixed(1)} MB (limit 40): did dev dependencies reach the runtime stage?`);
+    assert.ok(
+      mb(appBytes) <= 40,
+      `the app's own layers are ${mb(appBytes).toFixed(1)} MB (limit 40): did dev dependencies reach the runtime stage?`,
+    );
     // A regression guard, not a target: OS (~75 MB) + node (~120 MB) + app (< 40 MB).
     assert.ok(mb(bytes) < 300, `image is ${mb(bytes).toFixed(0)} MB: did build tools reach the runtime stage?`);
   });

@@ -32,7 +32,10 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
     owner = await migratedDatabase("db_identity");
     const c = await admin(owner);
     try {
-      assert.deepEqual(await initAppRole(c, { appUser, database: owner.DB_NAME, password: "first-password" }), { created: true, rdsIam: false });
+      assert.deepEqual(await initAppRole(c, { appUser, database: owner.DB_NAME, password: "first-password" }), {
+        created: true,
+        rdsIam: false,
+      });
     } finally {
       await c.end();
     }
@@ -49,13 +52,17 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
     const clients = await Promise.all([admin(owner), admin(owner), admin(owner)]);
     try {
       const results = await Promise.all(clients.map((c) => initAppRole(c, { appUser, database: owner.DB_NAME })));
-      assert.deepEqual(results.map((r) => r.created), [false, false, false]);
+      assert.deepEqual(
+        results.map((r) => r.created),
+        [false, false, false],
+      );
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }
     const c = await admin(owner);
     try {
-      const r = (await c.query("SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = $1", [appUser])).rows[0];
+      const r = (await c.query("SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = $1", [appUser]))
+        .rows[0];
       assert.deepEqual(r, { rolcanlogin: true, rolsuper: false, rolcreatedb: false, rolcreaterole: false });
     } finally {
       await c.end();
@@ -67,8 +74,18 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
     try {
       await c.query("INSERT INTO tickets (title, created_by) VALUES ('t', 'agent@example.com')");
       await c.query("SELECT count(*) FROM tickets");
-      for (const ddl of ["CREATE TABLE evil (id int)", "ALTER TABLE tickets ADD COLUMN evil int", "DROP TABLE tickets", "CREATE INDEX evil ON tickets (id)", "TRUNCATE tickets"]) {
-        await assert.rejects(c.query(ddl), (e: { code?: string }) => e.code === "42501", `${ddl} must be refused with insufficient_privilege`);
+      for (const ddl of [
+        "CREATE TABLE evil (id int)",
+        "ALTER TABLE tickets ADD COLUMN evil int",
+        "DROP TABLE tickets",
+        "CREATE INDEX evil ON tickets (id)",
+        "TRUNCATE tickets",
+      ]) {
+        await assert.rejects(
+          c.query(ddl),
+          (e: { code?: string }) => e.code === "42501",
+          `${ddl} must be refused with insufficient_privilege`,
+        );
       }
       await assert.rejects(c.query("DELETE FROM pgmigrations"), (e: { code?: string }) => e.code === "42501");
     } finally {
@@ -94,12 +111,17 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
     let asked = 0;
     // DB_AUTH=iam's provider, with the "token" minted from the current credential (embedded
     // PostgreSQL has no IAM; the pool side is the same: asked again for every new connection).
-    const password = poolPassword({ ...appDb, DB_AUTH: "iam" }, async () => { asked++; return current; });
+    const password = poolPassword({ ...appDb, DB_AUTH: "iam" }, async () => {
+      asked++;
+      return current;
+    });
     const app = await makeApp(appDb, { poolOverrides: { password, max: 4 } });
     try {
       const auth = await bearer();
       const burst = async () => {
-        const res = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject({ method: "GET", url: i % 2 ? "/health" : "/api/tickets", headers: auth })));
+        const res = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => app.inject({ method: "GET", url: i % 2 ? "/health" : "/api/tickets", headers: auth })),
+        );
         return res.map((r) => r.statusCode);
       };
       assert.deepEqual(await burst(), Array(8).fill(200));
@@ -123,12 +145,22 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
   });
 
   it("DB_AUTH=iam: no DB_PASSWORD needed, and the pool mints a token for every new connection; password mode still needs one", () => {
-    const env = { DB_HOST: "db.example.internal", DB_PORT: "5432", DB_NAME: "paved", DB_USER: "paved_app", DB_SSL: "verify-full", DB_AUTH: "iam" };
+    const env = {
+      DB_HOST: "db.example.internal",
+      DB_PORT: "5432",
+      DB_NAME: "paved",
+      DB_USER: "paved_app",
+      DB_SSL: "verify-full",
+      DB_AUTH: "iam",
+    };
     const cfg = loadDbConfig(env);
     assert.equal(cfg.DB_AUTH, "iam");
     assert.equal(cfg.DB_PASSWORD, undefined);
     const minted: string[] = [];
-    const pw = poolPassword(cfg, async (o) => { minted.push(`${o.username}@${o.hostname}:${o.port}`); return `token-${minted.length}`; });
+    const pw = poolPassword(cfg, async (o) => {
+      minted.push(`${o.username}@${o.hostname}:${o.port}`);
+      return `token-${minted.length}`;
+    });
     assert.equal(typeof pw, "function");
     assert.equal(typeof poolConfig(cfg).password, "function");
     return (async () => {
@@ -143,10 +175,19 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
   it("the db-init command, run as the task runs it (owner's credentials + DB_APP_USER), creates the role once and exits 0 every time", async () => {
     const role = `paved_init_${process.pid}`;
     const env = {
-      PATH: process.env.PATH, NODE_ENV: "production", LOG_LEVEL: "info", DB_HOST: owner.DB_HOST, DB_PORT: String(owner.DB_PORT), DB_NAME: owner.DB_NAME,
-      DB_USER: owner.DB_USER, DB_PASSWORD: owner.DB_PASSWORD, DB_SSL: "disable", DB_APP_USER: role,
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      LOG_LEVEL: "info",
+      DB_HOST: owner.DB_HOST,
+      DB_PORT: String(owner.DB_PORT),
+      DB_NAME: owner.DB_NAME,
+      DB_USER: owner.DB_USER,
+      DB_PASSWORD: owner.DB_PASSWORD,
+      DB_SSL: "disable",
+      DB_APP_USER: role,
     };
-    const run = () => execFileAsync(process.execPath, ["-r", "ts-node/register/transpile-only", "app/src/db-init.ts"], { env, cwd: ROOT, timeout: 60_000 });
+    const run = () =>
+      execFileAsync(process.execPath, ["-r", "ts-node/register/transpile-only", "app/src/db-init.ts"], { env, cwd: ROOT, timeout: 60_000 });
     try {
       const first = await run();
       assert.match(first.stdout, /"msg":"app role created"/);
@@ -154,13 +195,22 @@ describe("app: its own database identity (db-init, DB_AUTH)", function () {
       assert.match(again.stdout, /"msg":"app role up to date"/);
       const c = await admin(owner);
       try {
-        assert.equal((await c.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1 AND rolcanlogin AND NOT rolsuper", [role])).rows[0].n, 1);
+        assert.equal(
+          (await c.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1 AND rolcanlogin AND NOT rolsuper", [role])).rows[0].n,
+          1,
+        );
       } finally {
         await c.end();
       }
       // A bad role name is refused before anything changes, with a non-zero exit.
-      await assert.rejects(execFileAsync(process.execPath, ["-r", "ts-node/register/transpile-only", "app/src/db-init.ts"], { env: { ...env, DB_APP_USER: "Robert'); DROP" }, cwd: ROOT, timeout: 60_000 }),
-        (e: { code?: number; stderr?: string }) => e.code === 1 && /invalid app role name/.test(e.stderr ?? ""));
+      await assert.rejects(
+        execFileAsync(process.execPath, ["-r", "ts-node/register/transpile-only", "app/src/db-init.ts"], {
+          env: { ...env, DB_APP_USER: "Robert'); DROP" },
+          cwd: ROOT,
+          timeout: 60_000,
+        }),
+        (e: { code?: number; stderr?: string }) => e.code === 1 && /invalid app role name/.test(e.stderr ?? ""),
+      );
     } finally {
       const c = await admin(owner);
       await c.query(`DROP OWNED BY ${role}`).catch(() => undefined);

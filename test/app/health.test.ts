@@ -73,7 +73,11 @@ describe("app: health and liveness", function () {
       } finally {
         await pg.start();
       }
-      const back = await until(() => timedHealth(app), (h) => h.res.statusCode === 200, 10_000);
+      const back = await until(
+        () => timedHealth(app),
+        (h) => h.res.statusCode === 200,
+        10_000,
+      );
       assert.equal(back.res.statusCode, 200, "healthy again after the database restarted");
     } finally {
       await app.close();
@@ -96,7 +100,11 @@ describe("app: health and liveness", function () {
         }
       }
       proxy.recover();
-      const back = await until(() => timedHealth(app), (h) => h.res.statusCode === 200, 10_000);
+      const back = await until(
+        () => timedHealth(app),
+        (h) => h.res.statusCode === 200,
+        10_000,
+      );
       assert.equal(back.res.statusCode, 200, "healthy again after the database stopped hanging");
     } finally {
       await app.close();

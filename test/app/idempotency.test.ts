@@ -28,7 +28,8 @@ describe("app: idempotent writes (Idempotency-Key)", function () {
 
   const post = (key: string | undefined, payload: object, headers = auth, url = "/api/tickets") =>
     app.inject({ method: "POST", url, headers: { ...headers, ...(key === undefined ? {} : { "idempotency-key": key }) }, payload });
-  const count = async (title: string) => Number((await app.db.query("SELECT count(*) FROM tickets WHERE title = $1", [title])).rows[0].count);
+  const count = async (title: string) =>
+    Number((await app.db.query("SELECT count(*) FROM tickets WHERE title = $1", [title])).rows[0].count);
 
   it("replays the first answer for a retry with the same key, and writes once", async () => {
     const first = await post("k-1", { title: "once" });
@@ -62,7 +63,9 @@ describe("app: idempotent writes (Idempotency-Key)", function () {
     assert.equal(await count("first use"), 2);
 
     // an expired key is a new key
-    await app.db.query("UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'k-2' AND user_sub = 'alice@example.com'");
+    await app.db.query(
+      "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'k-2' AND user_sub = 'alice@example.com'",
+    );
     const renewed = await post("k-2", { title: "another request" });
     assert.equal(renewed.statusCode, 201);
     assert.equal(renewed.headers["idempotent-replayed"], undefined);
@@ -82,16 +85,27 @@ describe("app: idempotent writes (Idempotency-Key)", function () {
   it("a write whose answer never came is a 504 'outcome unknown — retry with the same Idempotency-Key', and that retry writes once", async () => {
     const proxy = new HangableProxy(db.DB_PORT);
     const logs = new LogCapture();
-    const hung = await makeApp({ ...db, DB_PORT: await proxy.listen() }, { storage, poolOverrides: { query_timeout: 500 }, logStream: logs, config: { LOG_LEVEL: "info" } });
+    const hung = await makeApp(
+      { ...db, DB_PORT: await proxy.listen() },
+      { storage, poolOverrides: { query_timeout: 500 }, logStream: logs, config: { LOG_LEVEL: "info" } },
+    );
     try {
       // two established connections (a statement is only "sent" on one; a new connection would
       // fail to connect instead, which is a plain 503: nothing was sent)
       const warm = await Promise.all([1, 2].map(() => hung.inject({ method: "GET", url: "/api/tickets?limit=1", headers: auth })));
-      assert.deepEqual(warm.map((r) => r.statusCode), [200, 200]);
+      assert.deepEqual(
+        warm.map((r) => r.statusCode),
+        [200, 200],
+      );
       assert.equal(hung.db.totalCount, 2);
       proxy.hang();
       for (const key of ["lost-1", undefined]) {
-        const res = await hung.inject({ method: "POST", url: "/api/tickets", headers: { ...auth, ...(key ? { "idempotency-key": key } : {}) }, payload: { title: "lost answer" } });
+        const res = await hung.inject({
+          method: "POST",
+          url: "/api/tickets",
+          headers: { ...auth, ...(key ? { "idempotency-key": key } : {}) },
+          payload: { title: "lost answer" },
+        });
         assert.equal(res.statusCode, 504, res.body + logs.text);
         assert.match(res.json().message, /outcome is unknown: retry with the same Idempotency-Key/);
         assert.equal(res.headers["retry-after"], undefined, "not a 'retry shortly' 503");
@@ -101,12 +115,22 @@ describe("app: idempotent writes (Idempotency-Key)", function () {
       proxy.recover();
       let retry;
       for (let i = 0; i < 20; i++) {
-        retry = await hung.inject({ method: "POST", url: "/api/tickets", headers: { ...auth, "idempotency-key": "lost-1" }, payload: { title: "lost answer" } });
+        retry = await hung.inject({
+          method: "POST",
+          url: "/api/tickets",
+          headers: { ...auth, "idempotency-key": "lost-1" },
+          payload: { title: "lost answer" },
+        });
         if (retry.statusCode === 201) break;
         await new Promise((r) => setTimeout(r, 250));
       }
       assert.equal(retry!.statusCode, 201, retry!.body);
-      const again = await hung.inject({ method: "POST", url: "/api/tickets", headers: { ...auth, "idempotency-key": "lost-1" }, payload: { title: "lost answer" } });
+      const again = await hung.inject({
+        method: "POST",
+        url: "/api/tickets",
+        headers: { ...auth, "idempotency-key": "lost-1" },
+        payload: { title: "lost answer" },
+      });
       assert.equal(again.json().id, retry!.json().id);
       const keyed = await app.db.query("SELECT count(*) FROM idempotency_keys WHERE key = 'lost-1'");
       assert.equal(Number(keyed.rows[0].count), 1);

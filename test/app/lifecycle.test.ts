@@ -22,11 +22,19 @@ describe("app: process lifecycle", function () {
       // An upload in progress: headers and half the body sent, the rest after SIGTERM.
       const body = JSON.stringify({ title: "sent during shutdown" });
       const inflight = new Promise<{ status?: number; body: string }>((resolve, reject) => {
-        const req = http.request({ port, method: "POST", path: "/api/tickets", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-          let b = "";
-          res.on("data", (d) => (b += d));
-          res.on("end", () => resolve({ status: res.statusCode, body: b }));
-        });
+        const req = http.request(
+          {
+            port,
+            method: "POST",
+            path: "/api/tickets",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          },
+          (res) => {
+            let b = "";
+            res.on("data", (d) => (b += d));
+            res.on("end", () => resolve({ status: res.statusCode, body: b }));
+          },
+        );
         req.on("error", reject);
         req.write(body.slice(0, 10));
         setTimeout(() => {
@@ -116,7 +124,10 @@ describe("app: process lifecycle", function () {
       }
       agent.destroy();
       assert.ok(during.length >= 5, `${during.length} requests during the drain`);
-      assert.ok(during.every((r) => r.status === 200 && r.connection === "close"), JSON.stringify(during.slice(0, 3)));
+      assert.ok(
+        during.every((r) => r.status === 200 && r.connection === "close"),
+        JSON.stringify(during.slice(0, 3)),
+      );
       const { code } = await exited(child);
       assert.equal(code, 0, child.err());
       const elapsed = Date.now() - t0;

@@ -27,7 +27,10 @@ describe("app: logging", function () {
       assert.equal(res.statusCode, 201);
       assert.equal(res.headers["x-request-id"], "trace-abc-123");
       // a handler logging an object that carries secrets
-      app.log.info({ user: { password: "pw-value-1" }, token: "tok-value-2", env: { JWT_SECRET: TEST_JWT_SECRET, DB_PASSWORD: "dbpw-value-3" } }, "careless log");
+      app.log.info(
+        { user: { password: "pw-value-1" }, token: "tok-value-2", env: { JWT_SECRET: TEST_JWT_SECRET, DB_PASSWORD: "dbpw-value-3" } },
+        "careless log",
+      );
 
       const lines = logs.lines.map((l) => JSON.parse(l));
       // exactly one access line per request, written on response
@@ -80,8 +83,20 @@ describe("app: logging", function () {
       assert.equal(line.list[0].token, REDACTED);
       assert.equal(line.list[1][0].nested.client_secret, REDACTED);
       assert.equal(line.list[2], "plain");
-      assert.deepEqual(line.headers, { Authorization: REDACTED, COOKIE: REDACTED, "Set-Cookie": REDACTED, "X-Api-Key": REDACTED, accept: "*/*" });
-      assert.deepEqual(line.cfg, { DB_PASSWORD: REDACTED, JWT_SECRET: REDACTED, refreshToken: REDACTED, accessToken: REDACTED, dbPassword: REDACTED });
+      assert.deepEqual(line.headers, {
+        Authorization: REDACTED,
+        COOKIE: REDACTED,
+        "Set-Cookie": REDACTED,
+        "X-Api-Key": REDACTED,
+        accept: "*/*",
+      });
+      assert.deepEqual(line.cfg, {
+        DB_PASSWORD: REDACTED,
+        JWT_SECRET: REDACTED,
+        refreshToken: REDACTED,
+        accessToken: REDACTED,
+        dbPassword: REDACTED,
+      });
       assert.equal(line.count, 3);
       assert.equal(line.when, new Date(0).toISOString());
       assert.doesNotMatch(logs.text, /(deep-pw|arr-tok|arr-sec|hdr|dbpw|jwt|rt|at|camel)-\d+/, logs.text);
@@ -127,7 +142,10 @@ describe("app: logging", function () {
 
     it("redacts child-logger bindings and secrets passed as top-level keys", () => {
       const { logs, log, lines } = captured();
-      log.child({ token: "bind-tok", user: { password: "bind-pw", id: 7 } }).child({ requestId: "r1" }).info({ secret: "top-sec" }, "child");
+      log
+        .child({ token: "bind-tok", user: { password: "bind-pw", id: 7 } })
+        .child({ requestId: "r1" })
+        .info({ secret: "top-sec" }, "child");
       const [line] = lines();
       assert.equal(line.token, REDACTED);
       assert.deepEqual(line.user, { password: REDACTED, id: 7 });
@@ -152,7 +170,13 @@ describe("app: logging", function () {
       const res = await app.inject({ method: "GET", url: "/log-test", headers: { "x-request-id": "lazy-1" } });
       assert.equal(res.statusCode, 200);
       const lines = logs.lines.map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => [l.reqId, l.msg]), [["lazy-1", "handler line"], ["lazy-1", "request completed"]]);
+      assert.deepEqual(
+        lines.map((l) => [l.reqId, l.msg]),
+        [
+          ["lazy-1", "handler line"],
+          ["lazy-1", "request completed"],
+        ],
+      );
       assert.equal(lines[0].password, REDACTED);
       assert.equal(lines[0].deep.a.b.token, REDACTED);
       assert.doesNotMatch(logs.text, /debug-pw|handler-pw|handler-tok/);
@@ -168,7 +192,11 @@ describe("app: logging", function () {
     try {
       const auth = await bearer();
       const token = auth.authorization.split(" ")[1];
-      const res = await app.inject({ method: "GET", url: "/api/tickets/0190c5a8-7f00-7000-8000-000000000000?access_token=query-secret-1", headers: auth });
+      const res = await app.inject({
+        method: "GET",
+        url: "/api/tickets/0190c5a8-7f00-7000-8000-000000000000?access_token=query-secret-1",
+        headers: auth,
+      });
       assert.equal(res.statusCode, 404);
       await app.listen({ port: 0, host: "127.0.0.1" });
       const port = (app.server.address() as import("node:net").AddressInfo).port;
@@ -184,7 +212,10 @@ describe("app: logging", function () {
       const lines = logs.lines.map((l) => JSON.parse(l));
       const access = lines.find((l) => l.msg === "request completed" && l.req?.url?.startsWith("/api/tickets"));
       assert.equal(access.req.url, "/api/tickets/0190c5a8-7f00-7000-8000-000000000000");
-      assert.ok(lines.some((l) => l.msg === "client error"), logs.text);
+      assert.ok(
+        lines.some((l) => l.msg === "client error"),
+        logs.text,
+      );
       assert.doesNotMatch(logs.text, /query-secret-1|rawPacket/);
       assert.ok(!logs.text.includes(token), "the token is not in the log");
     } finally {

@@ -27,13 +27,27 @@ describe("app: migrations", function () {
 
   it("applies the shipped migrations in order, tracked in a table, and is idempotent", async () => {
     const db = await pg.createDatabase("mig_order");
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).sort();
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     const first = await runMigrations(db, { log: silent });
-    assert.deepEqual(first.map((m) => m.name), files.map((f) => f.replace(/\.sql$/, "")));
+    assert.deepEqual(
+      first.map((m) => m.name),
+      files.map((f) => f.replace(/\.sql$/, "")),
+    );
     const tracked = await query<{ name: string }>(db, `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`);
-    assert.deepEqual(tracked.map((r) => r.name), first.map((m) => m.name));
-    const tables = await query<{ table_name: string }>(db, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1");
-    assert.deepEqual(tables.map((t) => t.table_name), ["attachments", "idempotency_keys", "pgmigrations", "tickets"]);
+    assert.deepEqual(
+      tracked.map((r) => r.name),
+      first.map((m) => m.name),
+    );
+    const tables = await query<{ table_name: string }>(
+      db,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1",
+    );
+    assert.deepEqual(
+      tables.map((t) => t.table_name),
+      ["attachments", "idempotency_keys", "pgmigrations", "tickets"],
+    );
 
     const second = await runMigrations(db, { log: silent });
     assert.deepEqual(second, []);
@@ -47,9 +61,18 @@ describe("app: migrations", function () {
     writeFileSync(join(dir, "2_b.sql"), "-- Up Migration\nCREATE TABLE b (id int);\nSELECT no_such_function();\n");
     await assert.rejects(runMigrations(db, { log: silent, dir }), /no_such_function/);
     const tracked = await query<{ name: string }>(db, `SELECT name FROM ${MIGRATIONS_TABLE}`);
-    assert.deepEqual(tracked.map((r) => r.name), ["1_a"]);
-    const tables = await query<{ t: string | null }>(db, "SELECT to_regclass('public.a')::text AS t UNION ALL SELECT to_regclass('public.b')::text");
-    assert.deepEqual(tables.map((r) => r.t), ["a", null]);
+    assert.deepEqual(
+      tracked.map((r) => r.name),
+      ["1_a"],
+    );
+    const tables = await query<{ t: string | null }>(
+      db,
+      "SELECT to_regclass('public.a')::text AS t UNION ALL SELECT to_regclass('public.b')::text",
+    );
+    assert.deepEqual(
+      tables.map((r) => r.t),
+      ["a", null],
+    );
     // and it refuses to run out of order: a new migration sorted before an applied one
     writeFileSync(join(dir, "2_b.sql"), "-- Up Migration\nCREATE TABLE b (id int);\n");
     writeFileSync(join(dir, "0_early.sql"), "-- Up Migration\nSELECT 1;\n");

@@ -45,7 +45,12 @@ describe("app: HTTP security", function () {
   after(async () => app?.close());
 
   it("sends HSTS (1 year, includeSubDomains), CSP, X-Frame-Options and X-Content-Type-Options on every response", async () => {
-    for (const [url, status] of [["/livez", 200], ["/health", 200], ["/api/tickets/not-a-uuid", 400], ["/missing", 404]] as const) {
+    for (const [url, status] of [
+      ["/livez", 200],
+      ["/health", 200],
+      ["/api/tickets/not-a-uuid", 400],
+      ["/missing", 404],
+    ] as const) {
       const res = await app.inject({ method: "GET", url, headers: { ...auth, "x-forwarded-for": "198.51.100.1" } });
       assert.equal(res.statusCode, status, url);
       assert.equal(res.headers["strict-transport-security"], "max-age=31536000; includeSubDomains", url);
@@ -80,7 +85,11 @@ describe("app: HTTP security", function () {
     try {
       const framed = await custom.inject({ method: "GET", url: "/framed" });
       assert.equal(framed.headers["x-frame-options"], "SAMEORIGIN");
-      assert.equal(framed.headers["strict-transport-security"], "max-age=31536000; includeSubDomains", "the rest of the global policy stays");
+      assert.equal(
+        framed.headers["strict-transport-security"],
+        "max-age=31536000; includeSubDomains",
+        "the rest of the global policy stays",
+      );
       assert.match(String(framed.headers["content-security-policy"]), /default-src 'none'/);
       const bare = await custom.inject({ method: "GET", url: "/bare" });
       assert.equal(bare.headers["strict-transport-security"], undefined);
@@ -93,9 +102,17 @@ describe("app: HTTP security", function () {
   });
 
   it("does not answer CORS preflights or set CORS headers unless origins are configured", async () => {
-    const pre = await app.inject({ method: "OPTIONS", url: "/api/tickets", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    const pre = await app.inject({
+      method: "OPTIONS",
+      url: "/api/tickets",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
     assert.equal(pre.headers["access-control-allow-origin"], undefined);
-    const get = await app.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, origin: "https://evil.example", "x-forwarded-for": "198.51.100.2" } });
+    const get = await app.inject({
+      method: "GET",
+      url: "/api/tickets",
+      headers: { ...auth, origin: "https://evil.example", "x-forwarded-for": "198.51.100.2" },
+    });
     assert.equal(get.headers["access-control-allow-origin"], undefined);
 
     const withCors = await makeApp(db, { corsOrigins: ["https://app.example"] });
@@ -121,7 +138,8 @@ describe("app: HTTP security", function () {
     // Another client behind the same ALB is unaffected.
     assert.equal((await get("203.0.113.8")).statusCode, 200);
     // Health checks are never rate-limited (the ALB's own checks would otherwise fail).
-    for (let i = 0; i < 5; i++) assert.equal((await app.inject({ method: "GET", url: "/livez", headers: { "x-forwarded-for": "203.0.113.7" } })).statusCode, 200);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await app.inject({ method: "GET", url: "/livez", headers: { "x-forwarded-for": "203.0.113.7" } })).statusCode, 200);
   });
 
   it("never leaks a stack trace or internal message for a server error in production", async () => {
@@ -129,7 +147,8 @@ describe("app: HTTP security", function () {
     // Sabotage the schema so the query fails inside the handler (a real bug, not bad input).
     const pool = broken.db;
     const orig = pool.query.bind(pool);
-    (pool as { query: unknown }).query = (() => Promise.reject(new Error('relation "secret_internal_table" does not exist at /srv/app/x.js:1'))) as unknown;
+    (pool as { query: unknown }).query = (() =>
+      Promise.reject(new Error('relation "secret_internal_table" does not exist at /srv/app/x.js:1'))) as unknown;
     try {
       const res = await broken.inject({ method: "GET", url: "/api/tickets", headers: auth });
       assert.equal(res.statusCode, 500);
@@ -158,12 +177,19 @@ describe("app: HTTP security", function () {
         [413, { method: "POST", url: "/api/tickets", headers: auth, payload: { title: "x", description: "y".repeat(20_000) } }],
         [415, { method: "POST", url: "/api/tickets", headers: { ...auth, "content-type": "text/plain" }, payload: "x" }],
       ] as const) {
-        const res = await limited.inject({ ...req, headers: { ...("headers" in req ? req.headers : {}), "x-forwarded-for": `198.51.100.${status - 390}` } } as never);
+        const res = await limited.inject({
+          ...req,
+          headers: { ...("headers" in req ? req.headers : {}), "x-forwarded-for": `198.51.100.${status - 390}` },
+        } as never);
         assert.equal(res.statusCode, status, res.body);
         shaped(status, res.headers, res.body, String(status));
       }
       await limited.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, "x-forwarded-for": "198.51.100.99" } });
-      const tooMany = await limited.inject({ method: "GET", url: "/api/tickets", headers: { ...auth, "x-forwarded-for": "198.51.100.99" } });
+      const tooMany = await limited.inject({
+        method: "GET",
+        url: "/api/tickets",
+        headers: { ...auth, "x-forwarded-for": "198.51.100.99" },
+      });
       assert.equal(tooMany.statusCode, 429);
       shaped(429, tooMany.headers, tooMany.body, "429");
 
@@ -184,8 +210,14 @@ describe("app: HTTP security", function () {
           shaped(status, res.headers, res.body, raw.slice(0, 30));
         }
         const lines = logs.lines.map((l) => JSON.parse(l));
-        assert.ok(lines.some((l) => l.msg === "framework error" && l.statusCode === 414), logs.text);
-        assert.ok(lines.some((l) => l.msg === "client error" && l.statusCode === 431), logs.text);
+        assert.ok(
+          lines.some((l) => l.msg === "framework error" && l.statusCode === 414),
+          logs.text,
+        );
+        assert.ok(
+          lines.some((l) => l.msg === "client error" && l.statusCode === 431),
+          logs.text,
+        );
       } finally {
         await server.close();
       }

@@ -52,7 +52,12 @@ describe("app: tickets API", function () {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { statusCode: number; json: () => { items: { id: string }[]; nextCursor: string | null } } = await app.inject({ method: "GET", url: "/api/tickets", headers: auth, query: { limit: "3", ...(cursor ? { cursor } : {}) } });
+      const res: { statusCode: number; json: () => { items: { id: string }[]; nextCursor: string | null } } = await app.inject({
+        method: "GET",
+        url: "/api/tickets",
+        headers: auth,
+        query: { limit: "3", ...(cursor ? { cursor } : {}) },
+      });
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.ok(body.items.length <= 3);
@@ -66,7 +71,10 @@ describe("app: tickets API", function () {
     assert.deepEqual(mine, [...ids].reverse());
 
     const resolved = await app.inject({ method: "GET", url: "/api/tickets?status=resolved", headers: auth });
-    assert.deepEqual(resolved.json().items.map((t: { id: string }) => t.id), [ids[3]]);
+    assert.deepEqual(
+      resolved.json().items.map((t: { id: string }) => t.id),
+      [ids[3]],
+    );
     assert.equal(resolved.json().nextCursor, null);
   });
 
@@ -74,7 +82,10 @@ describe("app: tickets API", function () {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push((await create({ title: `burst-${i}` })).json().id);
     const res = await app.inject({ method: "GET", url: "/api/tickets", headers: auth, query: { limit: "40" } });
-    assert.deepEqual(res.json().items.map((t: { id: string }) => t.id), [...ids].reverse());
+    assert.deepEqual(
+      res.json().items.map((t: { id: string }) => t.id),
+      [...ids].reverse(),
+    );
   });
 
   it("answers 404 for an unknown id on read, update and attachments", async () => {
@@ -104,10 +115,25 @@ describe("app: tickets API", function () {
       { method: "POST", url: "/api/tickets", payload: {}, match: /body must have required property 'title'/ },
       { method: "POST", url: "/api/tickets", payload: { title: "x", sneaky: 1 }, match: /must NOT have additional properties/ },
       { method: "POST", url: "/api/tickets", payload: { title: "   " }, match: /body\/title must match pattern/ },
-      { method: "POST", url: "/api/tickets", payload: { title: "x".repeat(201) }, match: /body\/title must NOT have more than 200 characters/ },
+      {
+        method: "POST",
+        url: "/api/tickets",
+        payload: { title: "x".repeat(201) },
+        match: /body\/title must NOT have more than 200 characters/,
+      },
       { method: "POST", url: "/api/tickets", payload: '{"title":', headers: { "content-type": "application/json" }, match: /JSON/i },
-      { method: "PATCH", url: "/api/tickets/00000000-0000-4000-8000-000000000000", payload: {}, match: /body must NOT have fewer than 1 properties/ },
-      { method: "PATCH", url: "/api/tickets/00000000-0000-4000-8000-000000000000", payload: { status: "done" }, match: /body\/status must be equal to one of the allowed values/ },
+      {
+        method: "PATCH",
+        url: "/api/tickets/00000000-0000-4000-8000-000000000000",
+        payload: {},
+        match: /body must NOT have fewer than 1 properties/,
+      },
+      {
+        method: "PATCH",
+        url: "/api/tickets/00000000-0000-4000-8000-000000000000",
+        payload: { status: "done" },
+        match: /body\/status must be equal to one of the allowed values/,
+      },
     ];
     for (const c of cases) {
       const res = await app.inject({ method: c.method, url: c.url, payload: c.payload as string, headers: { ...auth, ...c.headers } });
@@ -118,9 +144,19 @@ describe("app: tickets API", function () {
   });
 
   it("limits body size (413) and content type (415)", async () => {
-    const big = await app.inject({ method: "POST", url: "/api/tickets", headers: auth, payload: { title: "x", description: "y".repeat(20_000) } });
+    const big = await app.inject({
+      method: "POST",
+      url: "/api/tickets",
+      headers: auth,
+      payload: { title: "x", description: "y".repeat(20_000) },
+    });
     assert.equal(big.statusCode, 413);
-    const form = await app.inject({ method: "POST", url: "/api/tickets", headers: { ...auth, "content-type": "text/plain" }, payload: "title=x" });
+    const form = await app.inject({
+      method: "POST",
+      url: "/api/tickets",
+      headers: { ...auth, "content-type": "text/plain" },
+      payload: "title=x",
+    });
     assert.equal(form.statusCode, 415);
   });
 
@@ -137,7 +173,13 @@ describe("app: tickets API", function () {
     const header = (alg: string) => Buffer.from(JSON.stringify({ alg, typ: "JWT" })).toString("base64url");
     const none = `${header("none")}.${Buffer.from(JSON.stringify({ sub: "mallory" })).toString("base64url")}.`;
     for (const [method, url, payload] of writes) {
-      for (const headers of [{}, { authorization: `Bearer ${forged}` }, { authorization: `Bearer ${expired}` }, { authorization: `Bearer ${none}` }, { authorization: "Basic Zm9vOmJhcg==" }]) {
+      for (const headers of [
+        {},
+        { authorization: `Bearer ${forged}` },
+        { authorization: `Bearer ${expired}` },
+        { authorization: `Bearer ${none}` },
+        { authorization: "Basic Zm9vOmJhcg==" },
+      ]) {
         const res = await app.inject({ method, url, payload, headers });
         assert.equal(res.statusCode, 401, `${method} ${url} with ${JSON.stringify(headers).slice(0, 40)}`);
         assert.match(res.json().message, /npm run token/);
@@ -173,7 +215,8 @@ describe("app: tickets API", function () {
     const { createSigner } = await import("fast-jwt");
     const now = Math.floor(Date.now() / 1000);
     // fast-jwt keeps a payload's own iat, and with noTimestamp writes none at all
-    const sign = (payload: Record<string, unknown>) => createSigner({ key: TEST_JWT_SECRET, algorithm: "HS256", noTimestamp: !("iat" in payload) })(payload);
+    const sign = (payload: Record<string, unknown>) =>
+      createSigner({ key: TEST_JWT_SECRET, algorithm: "HS256", noTimestamp: !("iat" in payload) })(payload);
     const cases: [string, Record<string, unknown>][] = [
       ["no exp", { sub: "a", iat: now }],
       ["no iat", { sub: "a", exp: now + 600 }],
@@ -186,7 +229,11 @@ describe("app: tickets API", function () {
       const res = await app.inject({ method: "GET", url: "/api/tickets", headers: { authorization: `Bearer ${sign(payload)}` } });
       assert.equal(res.statusCode, 401, name);
     }
-    const ok = await app.inject({ method: "GET", url: "/api/tickets", headers: { authorization: `Bearer ${sign({ sub: "a", iat: now, exp: now + 12 * 3600 })}` } });
+    const ok = await app.inject({
+      method: "GET",
+      url: "/api/tickets",
+      headers: { authorization: `Bearer ${sign({ sub: "a", iat: now, exp: now + 12 * 3600 })}` },
+    });
     assert.equal(ok.statusCode, 200, "a 12 h token is accepted");
   });
 
@@ -198,13 +245,38 @@ describe("app: tickets API", function () {
       { method: "GET", url: `/api/tickets/{${uuid}}`, match: /params\/id must match format "uuid"/ },
       { method: "GET", url: `/api/tickets/${uuid.replace(/-/g, "")}`, match: /params\/id must match format "uuid"/ },
       { method: "POST", url: "/api/tickets", payload: { title: "nul\u0000byte" }, match: /body\/title must not contain NUL/ },
-      { method: "PATCH", url: `/api/tickets/${uuid}`, payload: { description: "x\u0000" }, match: /body\/description must not contain NUL/ },
+      {
+        method: "PATCH",
+        url: `/api/tickets/${uuid}`,
+        payload: { description: "x\u0000" },
+        match: /body\/description must not contain NUL/,
+      },
       { method: "GET", url: "/api/tickets?cursor=%00", match: /querystring\/cursor must not contain NUL/ },
-      { method: "GET", url: `/api/tickets?cursor=${enc(["2020-01-01T00:00:00Z", "-".repeat(36)])}`, match: /querystring\/cursor is not a valid cursor/ },
-      { method: "GET", url: `/api/tickets?cursor=${enc(["+275760-09-13T00:00:00.000Z", uuid])}`, match: /querystring\/cursor is not a valid cursor/ },
-      { method: "GET", url: `/api/tickets?cursor=${enc(["2020-01-01T00:00:00.000Z", uuid.toUpperCase()])}`, match: /querystring\/cursor is not a valid cursor/ },
-      { method: "GET", url: `/api/tickets?cursor=${enc(["2020-01-01T00:00:00.000Z", uuid, 1])}`, match: /querystring\/cursor is not a valid cursor/ },
-      { method: "GET", url: `/api/tickets?cursor=${enc('["2020-01-01T00:00:00.000Z", "' + uuid + '"]')}`, match: /querystring\/cursor is not a valid cursor/ },
+      {
+        method: "GET",
+        url: `/api/tickets?cursor=${enc(["2020-01-01T00:00:00Z", "-".repeat(36)])}`,
+        match: /querystring\/cursor is not a valid cursor/,
+      },
+      {
+        method: "GET",
+        url: `/api/tickets?cursor=${enc(["+275760-09-13T00:00:00.000Z", uuid])}`,
+        match: /querystring\/cursor is not a valid cursor/,
+      },
+      {
+        method: "GET",
+        url: `/api/tickets?cursor=${enc(["2020-01-01T00:00:00.000Z", uuid.toUpperCase()])}`,
+        match: /querystring\/cursor is not a valid cursor/,
+      },
+      {
+        method: "GET",
+        url: `/api/tickets?cursor=${enc(["2020-01-01T00:00:00.000Z", uuid, 1])}`,
+        match: /querystring\/cursor is not a valid cursor/,
+      },
+      {
+        method: "GET",
+        url: `/api/tickets?cursor=${enc('["2020-01-01T00:00:00.000Z", "' + uuid + '"]')}`,
+        match: /querystring\/cursor is not a valid cursor/,
+      },
     ];
     for (const c of cases) {
       const res = await app.inject({ method: c.method, url: c.url, payload: c.payload as object, headers: auth });
@@ -213,14 +285,20 @@ describe("app: tickets API", function () {
     }
     // the cursor the app issues still works
     const issued = await app.inject({ method: "GET", url: "/api/tickets?limit=1", headers: auth });
-    const next = await app.inject({ method: "GET", url: "/api/tickets", query: { limit: "1", cursor: issued.json().nextCursor }, headers: auth });
+    const next = await app.inject({
+      method: "GET",
+      url: "/api/tickets",
+      query: { limit: "1", cursor: issued.json().nextCursor },
+      headers: auth,
+    });
     assert.equal(next.statusCode, 200);
   });
 
   it("backstop: a value PostgreSQL refuses (SQLSTATE class 22) is a 400, not a 500", async () => {
     const pool = app.db;
     const orig = pool.query.bind(pool);
-    (pool as { query: unknown }).query = (() => Promise.reject(Object.assign(new Error('invalid input syntax for type uuid: "secret-value"'), { code: "22P02" }))) as unknown;
+    (pool as { query: unknown }).query = (() =>
+      Promise.reject(Object.assign(new Error('invalid input syntax for type uuid: "secret-value"'), { code: "22P02" }))) as unknown;
     try {
       const res = await app.inject({ method: "GET", url: "/api/tickets", headers: auth });
       assert.equal(res.statusCode, 400, res.body);

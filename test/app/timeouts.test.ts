@@ -8,7 +8,15 @@ import { ENV_DEFAULTS } from "../../app/src/env-defaults";
 import { loadConfig } from "../../app/src/config";
 
 /** Short timeouts with the production relations, so the behaviour shows in seconds. */
-const SHORT: ServerTimeouts = { requestMs: 1200, headersMs: 600, keepAliveMs: 2500, connectionMs: 3000, checkIntervalMs: 100, drainMs: 0, shutdownMs: 5000 };
+const SHORT: ServerTimeouts = {
+  requestMs: 1200,
+  headersMs: 600,
+  keepAliveMs: 2500,
+  connectionMs: 3000,
+  checkIntervalMs: 100,
+  drainMs: 0,
+  shutdownMs: 5000,
+};
 
 describe("app: server timeouts (one module, their relations)", function () {
   this.timeout(30_000);
@@ -29,7 +37,16 @@ describe("app: server timeouts (one module, their relations)", function () {
     assert.throws(() => checkTimeouts({ ...t, keepAliveMs: t.headersMs }), /headersMs .* must be below keepAliveMs/);
     assert.throws(() => checkTimeouts({ ...t, shutdownMs: ECS_STOP_TIMEOUT_MS }), /ECS stop timeout/);
     // KEEP_ALIVE_TIMEOUT_SECONDS and SHUTDOWN_DRAIN_SECONDS come from the env contract
-    const cfg = loadConfig({ DB_HOST: "h", DB_NAME: "n", DB_USER: "u", DB_PASSWORD: "p", S3_BUCKET: "bucket", AWS_REGION: "eu-west-1", JWT_SECRET: "x".repeat(32), KEEP_ALIVE_TIMEOUT_SECONDS: "75" });
+    const cfg = loadConfig({
+      DB_HOST: "h",
+      DB_NAME: "n",
+      DB_USER: "u",
+      DB_PASSWORD: "p",
+      S3_BUCKET: "bucket",
+      AWS_REGION: "eu-west-1",
+      JWT_SECRET: "x".repeat(32),
+      KEEP_ALIVE_TIMEOUT_SECONDS: "75",
+    });
     assert.equal(cfg.KEEP_ALIVE_TIMEOUT_SECONDS, 75);
     assert.equal(cfg.SHUTDOWN_DRAIN_SECONDS, ENV_DEFAULTS.SHUTDOWN_DRAIN_SECONDS);
   });
@@ -40,8 +57,8 @@ describe("app: server timeouts (one module, their relations)", function () {
     const logs = new LogCapture();
 
     before(async function () {
-    // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
-    this.timeout(120_000);
+      // the first file to ask boots the shared PostgreSQL (initdb), slow on a busy machine
+      this.timeout(120_000);
       app = await makeApp(await migratedDatabase("timeouts"), { timeouts: SHORT, logStream: logs, config: { LOG_LEVEL: "info" } });
       await app.listen({ port: 0, host: "127.0.0.1" });
       port = (app.server.address() as net.AddressInfo).port;
@@ -61,7 +78,9 @@ describe("app: server timeouts (one module, their relations)", function () {
       sock.on("data", (d) => (received += d));
       const closed = new Promise<void>((r) => sock.on("close", () => r()));
       sock.on("error", () => undefined);
-      sock.write(`POST /api/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: ${(await bearer()).authorization}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+      sock.write(
+        `POST /api/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: ${(await bearer()).authorization}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+      );
       const started = Date.now();
       // one byte every 200 ms: the request would take 20 s
       const drip = setInterval(() => sock.writable && sock.write(" "), 200);

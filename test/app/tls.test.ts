@@ -21,9 +21,14 @@ describe("app: database TLS", function () {
     assert.equal(readFileSync(RDS_CA_BUNDLE_PATH, "utf8"), rdsCaBundleFromPackage());
     assert.equal(loadRdsCaBundle().length, ca.length);
     const src = join(__dirname, "..", "..", "app", "src");
-    const files = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
+    const files = readdirSync(src, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".ts"));
     for (const f of files) {
-      const code = readFileSync(join(src, f), "utf8").split("\n").filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l)).join("\n");
+      const code = readFileSync(join(src, f), "utf8")
+        .split("\n")
+        .filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l))
+        .join("\n");
       assert.doesNotMatch(code, /rejectUnauthorized:\s*false|checkServerIdentity/, f);
     }
   });

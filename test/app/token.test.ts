@@ -9,7 +9,12 @@ describe("app: npm run token", function () {
   it("mints an HS256 token for the subject that expires", async () => {
     const child = spawnEntry("token", { JWT_SECRET: TEST_JWT_SECRET }, ["ops@example.com", "--ttl", "15m"]);
     assert.equal((await exited(child)).code, 0, child.err());
-    const [header, payload] = child.out().trim().split(".").slice(0, 2).map((p) => JSON.parse(Buffer.from(p, "base64url").toString()));
+    const [header, payload] = child
+      .out()
+      .trim()
+      .split(".")
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, "base64url").toString()));
     assert.equal(header.alg, "HS256");
     assert.equal(payload.sub, "ops@example.com");
     assert.equal(payload.exp - payload.iat, 900);

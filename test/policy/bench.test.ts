@@ -6,14 +6,14 @@ import * as assert from "assert";
 import { syntheticExport, timeOnce } from "../../policy/bench/bench";
 
 describe("policy benchmark workload", function () {
-    this.timeout(60_000);
-    // 12 resources per synthetic group, one group in 50 opening SSH to the world on purpose
-    const expected: Record<number, number> = { 1_000: 2, 10_000: 17 };
-    for (const n of [1_000, 10_000]) {
-        it(`evaluates all ${n.toLocaleString("en")} synthetic resources and flags only the deliberate public-SSH rules`, async () => {
-            const r = await timeOnce(syntheticExport(n));
-            assert.strictEqual(r.resources, n);
-            assert.strictEqual(r.findings, expected[n]);
-        });
-    }
+  this.timeout(60_000);
+  // 12 resources per synthetic group, one group in 50 opening SSH to the world on purpose
+  const expected: Record<number, number> = { 1_000: 2, 10_000: 17 };
+  for (const n of [1_000, 10_000]) {
+    it(`evaluates all ${n.toLocaleString("en")} synthetic resources and flags only the deliberate public-SSH rules`, async () => {
+      const r = await timeOnce(syntheticExport(n));
+      assert.strictEqual(r.resources, n);
+      assert.strictEqual(r.findings, expected[n]);
+    });
+  }
 });

@@ -14,7 +14,11 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 1_000;
 type User = FastifyRequest["user"];
 
 /** Why a verified-signature token is still refused, or undefined when it is acceptable. */
-export function claimProblem(user: { sub?: unknown; iat?: unknown; exp?: unknown }, maxAgeSeconds: number, nowSeconds: number): string | undefined {
+export function claimProblem(
+  user: { sub?: unknown; iat?: unknown; exp?: unknown },
+  maxAgeSeconds: number,
+  nowSeconds: number,
+): string | undefined {
   if (typeof user.sub !== "string" || user.sub === "") return "token has no subject (sub)";
   if (typeof user.iat !== "number" || !Number.isFinite(user.iat)) return "token has no issued-at (iat)";
   if (typeof user.exp !== "number" || !Number.isFinite(user.exp)) return "token has no expiry (exp)";

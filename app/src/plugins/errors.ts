@@ -6,7 +6,10 @@ import { ERRORS, HttpError, errorBody } from "../errors";
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function send(req: FastifyRequest, reply: FastifyReply, e: HttpError) {
-  return reply.code(e.statusCode).headers(e.headers).send(errorBody(e.statusCode, e.message, req.id));
+  return reply
+    .code(e.statusCode)
+    .headers(e.headers)
+    .send(errorBody(e.statusCode, e.message, req.id));
 }
 
 /**

@@ -59,10 +59,12 @@ export class IdempotencyStore {
       );
       if (inserted.rowCount === 0) {
         await tx.query("ROLLBACK");
-        const { rows } = await this.db.query<{ fingerprint: string; status_code: number; response: unknown; headers: Record<string, string> }>(
-          "SELECT fingerprint, status_code, response, headers FROM idempotency_keys WHERE user_sub = $1 AND key = $2",
-          [user, key],
-        );
+        const { rows } = await this.db.query<{
+          fingerprint: string;
+          status_code: number;
+          response: unknown;
+          headers: Record<string, string>;
+        }>("SELECT fingerprint, status_code, response, headers FROM idempotency_keys WHERE user_sub = $1 AND key = $2", [user, key]);
         const row = rows[0];
         if (!row || row.status_code === null) throw ERRORS.idempotencyInProgress();
         if (row.fingerprint !== fingerprint) throw ERRORS.idempotencyMismatch();
@@ -82,7 +84,8 @@ export class IdempotencyStore {
       broken = err;
       // Roll back only on a connection that still answers (the server refused something, or a
       // client error); a timed-out or broken one is destroyed on release and the server rolls back.
-      if (err instanceof HttpError || /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code ?? ""))) await tx.query("ROLLBACK").catch(() => undefined);
+      if (err instanceof HttpError || /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code ?? "")))
+        await tx.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
       // A connection that failed mid-transaction is not reused.

@@ -120,7 +120,15 @@ export class TicketRepository {
     return rows[0] && toTicket(rows[0]);
   }
 
-  async addAttachment(a: { id: string; ticketId: string; fileName: string; contentType: string; size: number; objectKey: string; createdBy: string }): Promise<void> {
+  async addAttachment(a: {
+    id: string;
+    ticketId: string;
+    fileName: string;
+    contentType: string;
+    size: number;
+    objectKey: string;
+    createdBy: string;
+  }): Promise<void> {
     await this.db.query(
       "INSERT INTO attachments (id, ticket_id, file_name, content_type, size_bytes, object_key, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       [a.id, a.ticketId, a.fileName, a.contentType, a.size, a.objectKey, a.createdBy],
@@ -128,7 +136,10 @@ export class TicketRepository {
   }
 
   /** One page of a ticket's attachments, oldest first; at most ATTACHMENT_PAGE_MAX. */
-  async listAttachments(ticketId: string, q: { limit: number; cursor?: string }): Promise<{ items: Attachment[]; nextCursor: string | null }> {
+  async listAttachments(
+    ticketId: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: Attachment[]; nextCursor: string | null }> {
     const limit = Math.min(q.limit, ATTACHMENT_PAGE_MAX);
     const args: unknown[] = [ticketId];
     let after = "";
@@ -142,7 +153,14 @@ export class TicketRepository {
       `SELECT id, file_name, content_type, size_bytes, object_key, created_at FROM attachments WHERE ticket_id = $1 ${after} ORDER BY created_at, id LIMIT $${args.length}`,
       args,
     );
-    const items = rows.slice(0, limit).map((r) => ({ id: r.id, fileName: r.file_name, contentType: r.content_type, size: r.size_bytes, createdAt: r.created_at.toISOString(), objectKey: r.object_key }));
+    const items = rows.slice(0, limit).map((r) => ({
+      id: r.id,
+      fileName: r.file_name,
+      contentType: r.content_type,
+      size: r.size_bytes,
+      createdAt: r.created_at.toISOString(),
+      objectKey: r.object_key,
+    }));
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit ? encodeCursor(last.createdAt, last.id) : null };
   }

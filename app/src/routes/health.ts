@@ -56,7 +56,11 @@ const health: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
 
   app.get(
     "/livez",
-    { logLevel: "warn", config: { rateLimit: false }, schema: { response: { 200: { type: "object", properties: { status: { type: "string" } } } } } },
+    {
+      logLevel: "warn",
+      config: { rateLimit: false },
+      schema: { response: { 200: { type: "object", properties: { status: { type: "string" } } } } },
+    },
     // Not async: a plain return value is sent directly, without a promise per probe.
     (_req, reply) => {
       reply.header("cache-control", "no-store");

@@ -66,30 +66,45 @@ const tickets: FastifyPluginAsync = async (app) => {
 
   // --- attachments: the API hands out presigned URLs; file bytes never pass through the task.
 
-  app.post<{ Params: { id: string }; Body: s.CreateAttachmentBody }>("/:id/attachments", { schema: s.createAttachment }, async (req, reply) =>
-    idempotent(req, reply, async (repo) => {
-      if (!(await repo.exists(req.params.id))) throw ERRORS.ticketNotFound(req.params.id);
-      const id = newId();
-      const key = `tickets/${req.params.id}/${id}/${req.body.fileName}`;
-      const signed = await app.storage.presignPut(key, req.body.contentType, req.body.size);
-      await repo.addAttachment({ id, ticketId: req.params.id, fileName: req.body.fileName, contentType: req.body.contentType, size: req.body.size, objectKey: key, createdBy: req.user.sub });
-      return {
-        statusCode: 201,
-        headers: {},
-        body: { id, key, method: "PUT", uploadUrl: signed.url, headers: signed.headers, expiresIn: ATTACHMENT_LIMITS.urlTtlSeconds },
-      };
-    }),
+  app.post<{ Params: { id: string }; Body: s.CreateAttachmentBody }>(
+    "/:id/attachments",
+    { schema: s.createAttachment },
+    async (req, reply) =>
+      idempotent(req, reply, async (repo) => {
+        if (!(await repo.exists(req.params.id))) throw ERRORS.ticketNotFound(req.params.id);
+        const id = newId();
+        const key = `tickets/${req.params.id}/${id}/${req.body.fileName}`;
+        const signed = await app.storage.presignPut(key, req.body.contentType, req.body.size);
+        await repo.addAttachment({
+          id,
+          ticketId: req.params.id,
+          fileName: req.body.fileName,
+          contentType: req.body.contentType,
+          size: req.body.size,
+          objectKey: key,
+          createdBy: req.user.sub,
+        });
+        return {
+          statusCode: 201,
+          headers: {},
+          body: { id, key, method: "PUT", uploadUrl: signed.url, headers: signed.headers, expiresIn: ATTACHMENT_LIMITS.urlTtlSeconds },
+        };
+      }),
   );
 
   // One page at a time (limit <= 100): a URL is presigned for each listed attachment only.
-  app.get<{ Params: { id: string }; Querystring: s.ListAttachmentsQuery }>("/:id/attachments", { schema: s.listAttachments }, async (req) => {
-    if (!(await app.tickets.exists(req.params.id))) throw ERRORS.ticketNotFound(req.params.id);
-    const page = await app.tickets.listAttachments(req.params.id, req.query);
-    const items = await Promise.all(
-      page.items.map(async ({ objectKey, ...a }) => ({ ...a, downloadUrl: await app.storage.presignGet(objectKey, a.fileName) })),
-    );
-    return { items, expiresIn: ATTACHMENT_LIMITS.urlTtlSeconds, nextCursor: page.nextCursor };
-  });
+  app.get<{ Params: { id: string }; Querystring: s.ListAttachmentsQuery }>(
+    "/:id/attachments",
+    { schema: s.listAttachments },
+    async (req) => {
+      if (!(await app.tickets.exists(req.params.id))) throw ERRORS.ticketNotFound(req.params.id);
+      const page = await app.tickets.listAttachments(req.params.id, req.query);
+      const items = await Promise.all(
+        page.items.map(async ({ objectKey, ...a }) => ({ ...a, downloadUrl: await app.storage.presignGet(objectKey, a.fileName) })),
+      );
+      return { items, expiresIn: ATTACHMENT_LIMITS.urlTtlSeconds, nextCursor: page.nextCursor };
+    },
+  );
 };
 
 export default tickets;

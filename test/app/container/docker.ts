@@ -27,14 +27,18 @@ export function run(
     const child = spawn(cmd, args, { ...opts, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    const timer = opts.timeoutMs
-      ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs).unref()
-      : undefined;
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs).unref() : undefined;
     const echo = (chunk: Buffer) => {
       if (opts.echo) process.stdout.write(chunk.toString().replace(/^(?=.)/gm, opts.echo));
     };
-    child.stdout!.on("data", (c: Buffer) => { stdout += c; echo(c); });
-    child.stderr!.on("data", (c: Buffer) => { stderr += c; echo(c); });
+    child.stdout!.on("data", (c: Buffer) => {
+      stdout += c;
+      echo(c);
+    });
+    child.stderr!.on("data", (c: Buffer) => {
+      stderr += c;
+      echo(c);
+    });
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
@@ -49,9 +53,7 @@ export function run(
 export async function must(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<RunResult> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) {
-    throw new Error(
-      `\`${cmd} ${args.join(" ")}\` exited ${r.code ?? r.signal}:\n${(r.stdout + r.stderr).trim().slice(-4000)}`,
-    );
+    throw new Error(`\`${cmd} ${args.join(" ")}\` exited ${r.code ?? r.signal}:\n${(r.stdout + r.stderr).trim().slice(-4000)}`);
   }
   return r;
 }

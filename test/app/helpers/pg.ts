@@ -24,13 +24,28 @@ let instance: LocalPostgres | undefined;
 let counter = 0;
 
 export function dbConfig(port: number, database: string): DbConfig {
-  return { DB_HOST: "127.0.0.1", DB_PORT: port, DB_NAME: database, DB_USER: PG_USER, DB_PASSWORD: PG_PASSWORD, DB_SSL: "disable", NODE_ENV: "test", LOG_LEVEL: "silent" };
+  return {
+    DB_HOST: "127.0.0.1",
+    DB_PORT: port,
+    DB_NAME: database,
+    DB_USER: PG_USER,
+    DB_PASSWORD: PG_PASSWORD,
+    DB_SSL: "disable",
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+  };
 }
 
 async function boot(): Promise<TestPostgres> {
   const port = await freePort();
   // A fresh cluster per mocha process; close() removes it (as root it lives in the per-checkout cache).
-  const pg = await startLocalPostgres({ name: "app-tests", port, user: PG_USER, password: PG_PASSWORD, postgresFlags: ["-c", "fsync=off"] });
+  const pg = await startLocalPostgres({
+    name: "app-tests",
+    port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    postgresFlags: ["-c", "fsync=off"],
+  });
   instance = pg;
   return {
     port,

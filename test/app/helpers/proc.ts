@@ -4,7 +4,11 @@ import { join } from "node:path";
 export const REPO_ROOT = join(__dirname, "..", "..", "..");
 
 /** Runs an app entry point from source (transpile-only) as a real process. */
-export function spawnEntry(entry: "server" | "migrate" | "token", env: Record<string, string>, args: string[] = []): ChildProcess & { out: () => string; err: () => string } {
+export function spawnEntry(
+  entry: "server" | "migrate" | "token",
+  env: Record<string, string>,
+  args: string[] = [],
+): ChildProcess & { out: () => string; err: () => string } {
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(REPO_ROOT, "app", "src", `${entry}.ts`), ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "--no-deprecation --no-warnings", ...env },
@@ -25,7 +29,11 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
 }
 
 /** Waits for a JSON log line matching `pred` on stdout. */
-export async function waitForLog(child: ChildProcess & { out: () => string; err: () => string }, pred: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+export async function waitForLog(
+  child: ChildProcess & { out: () => string; err: () => string },
+  pred: (l: Record<string, unknown>) => boolean,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const line of child.out().split("\n")) {

@@ -25,7 +25,10 @@ export class HangableProxy {
     const pair: { client: net.Socket; upstream?: net.Socket } = { client };
     this.pairs.add(pair);
     client.on("error", () => undefined);
-    client.on("close", () => { this.pairs.delete(pair); pair.upstream?.destroy(); });
+    client.on("close", () => {
+      this.pairs.delete(pair);
+      pair.upstream?.destroy();
+    });
     if (this.mode === "hang") {
       client.resume(); // read and drop: the peer sees an open socket that never replies
       return;
