@@ -24,7 +24,14 @@ export function run(
   opts: SpawnOptions & { input?: string | Buffer; inputFile?: string; echo?: string; timeoutMs?: number } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ["pipe", "pipe", "pipe"] });
+    const wantsInput = opts.input !== undefined || opts.inputFile !== undefined;
+    // No input: stdin is closed from the start. (Writing to the pipe of a command that already
+    // exited, e.g. a fast `ip addr`, raised an uncaught EPIPE.)
+    const child = spawn(cmd, args, { ...opts, stdio: [wantsInput ? "pipe" : "ignore", "pipe", "pipe"] });
+    // A command may exit without reading all its input; that is its answer, not an error here.
+    child.stdin?.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") reject(e);
+    });
     let stdout = "";
     let stderr = "";
     const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs).unref() : undefined;
@@ -45,7 +52,7 @@ export function run(
       resolve({ code, signal, stdout, stderr });
     });
     if (opts.inputFile) fs.createReadStream(opts.inputFile).pipe(child.stdin!);
-    else child.stdin!.end(opts.input ?? "");
+    else if (wantsInput) child.stdin!.end(opts.input);
   });
 }
 
