@@ -90,6 +90,15 @@ describe("app container image (app/Dockerfile)", function () {
   let volumeCount = 0;
   const createdVolumes: string[] = [];
 
+  /**
+   * A one-off task container (migrate, db-init) as ECS runs it before the app: the hardened image
+   * with its /tmp volume and the app's environment, plus `extraArgs` (e.g. `-e NAME=value`).
+   */
+  async function oneOff(name: string, command: string[], extraArgs: string[] = []) {
+    const args = ["run", "--rm", ...HARDENING, ...(await tmpVolume(IMAGE)), "--env-file", envFile, ...extraArgs];
+    return run("docker", [...args, "--name", `${tag}-${name}`, IMAGE, ...command], { timeoutMs: 120_000 });
+  }
+
   async function logsOf(id: string): Promise<string> {
     const r = await run("docker", ["logs", id]);
     return (r.stdout + r.stderr).trim();
@@ -198,26 +207,7 @@ describe("app container image (app/Dockerfile)", function () {
   });
 
   it("runs migrations in a one-off container (and a second run finds nothing to do)", async () => {
-    const migrate = async () =>
-      run(
-        "docker",
-        [
-          "run",
-          "--rm",
-          ...HARDENING,
-          ...(await tmpVolume(IMAGE)),
-          "--env-file",
-          envFile,
-          "--name",
-          `${tag}-migrate`,
-          IMAGE,
-          "node",
-          "dist/migrate.js",
-        ],
-        {
-          timeoutMs: 120_000,
-        },
-      );
+    const migrate = () => oneOff("migrate", ["node", "dist/migrate.js"]);
     const first = await migrate();
     assert.equal(first.code, 0, `migrate exited ${first.code}:\n${first.stdout}${first.stderr}`);
     const applied = await pg!.query<{ name: string }>("SELECT name FROM pgmigrations ORDER BY run_on, id");
@@ -233,28 +223,7 @@ describe("app container image (app/Dockerfile)", function () {
   });
 
   it("runs the db-init step in a one-off container: creates the app's role, then finds it up to date", async () => {
-    const dbInit = async () =>
-      run(
-        "docker",
-        [
-          "run",
-          "--rm",
-          ...HARDENING,
-          ...(await tmpVolume(IMAGE)),
-          "--env-file",
-          envFile,
-          "-e",
-          "DB_APP_USER=paved_app_ct",
-          "--name",
-          `${tag}-db-init`,
-          IMAGE,
-          "node",
-          "dist/db-init.js",
-        ],
-        {
-          timeoutMs: 120_000,
-        },
-      );
+    const dbInit = () => oneOff("db-init", ["node", "dist/db-init.js"], ["-e", "DB_APP_USER=paved_app_ct"]);
     const first = await dbInit();
     assert.equal(first.code, 0, `db-init exited ${first.code}:\n${first.stdout}${first.stderr}`);
     assert.match(first.stdout, /"msg":"app role (created|up to date)"/);
