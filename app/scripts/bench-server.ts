@@ -9,6 +9,9 @@ import { loadConfig } from "../src/config";
 import { createPool } from "../src/db";
 import { createStorage } from "../src/s3";
 
+// `node --cpu-prof` writes its profile on a normal exit only (bench.ts, BENCH_CPU_PROF).
+process.once("SIGTERM", () => process.exit(0));
+
 async function main() {
   const kind = process.argv[2];
   if (kind === "hello") {

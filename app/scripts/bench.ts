@@ -35,6 +35,11 @@ const DURATION = Number(process.env.BENCH_SECONDS) || 4;
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 7;
 const TICKET_ROUNDS = Math.max(1, Math.round(ROUNDS / 2));
 const children: ChildProcess[] = [];
+/**
+ * BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile (`node --cpu-prof`) into <dir> when the
+ * bench ends (open it in Chrome DevTools' Performance panel), to see where a request's time goes.
+ */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 
 const APP_DIR = join(__dirname, "..");
 // Under app/scripts/ so the compiled files resolve the same node_modules; ignored by git (dist/).
@@ -79,7 +84,8 @@ interface Server {
 
 function serve(kind: "app" | "hello", env: Record<string, string> = {}): Promise<Server> {
   // taskset execs node in place, so child.pid is the server's pid.
-  const [cmd, args] = PIN ? ["taskset", ["-c", PIN.server, process.execPath, serverEntry, kind]] : [process.execPath, [serverEntry, kind]];
+  const node = [process.execPath, ...(CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF_DIR}`] : []), serverEntry, kind];
+  const [cmd, args] = PIN ? ["taskset", ["-c", PIN.server, ...node]] : [node[0], node.slice(1)];
   const child = spawn(cmd, args, {
     env: { ...process.env, ...env, NODE_OPTIONS: "--no-warnings" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -245,11 +251,20 @@ async function main() {
       `/health with DB hanging p99 ${health.p99} ms (aim < 1000), all 503: ${health.non2xx === health.total} ${health.p99 < 1000 ? "OK" : "BELOW AIM"}`,
     );
   } finally {
-    for (const ch of children) ch.kill("SIGKILL");
+    await stopServers();
     hang.close();
     await pg.close().catch(() => undefined);
     rmSync(BUILD_DIR, { recursive: true, force: true });
   }
+}
+
+/** Ends the servers: SIGKILL, or SIGTERM and a wait when they are writing CPU profiles (bench-server exits 0 on it). */
+async function stopServers() {
+  if (!CPU_PROF_DIR) return void children.forEach((ch) => ch.kill("SIGKILL"));
+  await Promise.all(
+    children.map((ch) => (ch.exitCode !== null ? undefined : new Promise((r) => (ch.once("exit", r), ch.kill("SIGTERM"))))),
+  );
+  console.log(`CPU profiles: ${CPU_PROF_DIR}`);
 }
 
 main().then(
