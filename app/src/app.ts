@@ -11,7 +11,7 @@ import type { Config } from "./config";
 import { ENV_DEFAULTS } from "./env-defaults";
 import { errorBody, statusName } from "./errors";
 import { AccessLogController, createLogger, genReqId, newRequestId, requestLoggerFactory } from "./logger";
-import { HELMET_OPTIONS, addStaticHeaders, staticHelmetHeaders } from "./security-headers";
+import { HELMET_OPTIONS, addStaticHeaders, responseHeaders } from "./security-headers";
 import type { Storage } from "./s3";
 import { checkTimeouts, serverTimeouts, type ServerTimeouts } from "./timeouts";
 import { schemaErrorFormatter, validatorCompiler } from "./validation";
@@ -47,8 +47,6 @@ export interface AppOptions {
   now?: () => number;
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
 /** JSON bodies are small tickets; files go straight to S3 through presigned URLs. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -65,7 +63,7 @@ export async function buildApp(opts: AppOptions) {
     ...serverTimeouts({ keepAliveSeconds: opts.config.KEEP_ALIVE_TIMEOUT_SECONDS, drainSeconds: opts.config.SHUTDOWN_DRAIN_SECONDS }),
     ...opts.timeouts,
   });
-  const securityHeaders = staticHelmetHeaders(HELMET_OPTIONS);
+  const securityHeaders = responseHeaders(HELMET_OPTIONS);
   const app = Fastify({
     loggerInstance: opts.logger ?? createLogger(opts.config.LOG_LEVEL, opts.logStream),
     childLoggerFactory: requestLoggerFactory,
@@ -130,9 +128,10 @@ export async function buildApp(opts: AppOptions) {
 
   await app.register(errors, { production });
   // Security headers on every response (404s and errors included): helmet's own
-  // output for HELMET_OPTIONS, computed once (see security-headers.ts). A route may
-  // still pass @fastify/helmet's route option: `helmet: false` (no headers, a
-  // deliberate relaxation) or options merged over the global policy, which are
+  // output for HELMET_OPTIONS, computed once, plus Cache-Control: no-store (every
+  // answer is private; see security-headers.ts). A route may still pass
+  // @fastify/helmet's route option: `helmet: false` (no helmet headers, a
+  // deliberate relaxation; no-store stays) or options merged over the global policy, which are
   // validated and computed once, here, when the route is registered.
   // @fastify/helmet itself is not registered: even with `global: false` it adds an
   // async onRequest hook and a per-request closure to every route (~1.5 µs of CPU
@@ -156,7 +155,7 @@ export async function buildApp(opts: AppOptions) {
     if (own !== false && (typeof own !== "object" || own === null)) {
       throw new Error(`Route ${String(route.method)} ${route.url}: the helmet option must be false or a helmet options object.`);
     }
-    const headers = own === false ? NO_HEADERS : staticHelmetHeaders({ ...HELMET_OPTIONS, ...own } as HelmetOptions);
+    const headers = responseHeaders(own === false ? false : ({ ...HELMET_OPTIONS, ...own } as HelmetOptions));
     const dropped = Object.keys(securityHeaders).filter((k) => !(k in headers));
     const replacePolicy = (_req: FastifyRequest, reply: FastifyReply, done: () => void) => {
       for (const k of dropped) reply.removeHeader(k);

@@ -47,6 +47,19 @@ export function staticHelmetHeaders(options: HelmetOptions): Readonly<Record<str
   return Object.freeze(headers);
 }
 
+/**
+ * Headers every response carries whatever its helmet policy (a route's `helmet: false` included):
+ * `Cache-Control: no-store`, because every /api answer is private (tickets, presigned URLs) and
+ * probes must never be answered from a cache. A route that may be cached sets its own
+ * Cache-Control (reply.header replaces this one).
+ */
+export const ALWAYS_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "cache-control": "no-store" });
+
+/** The static headers of a response under `options`: helmet's output for it plus ALWAYS_HEADERS; `false`: ALWAYS_HEADERS only. */
+export function responseHeaders(options: HelmetOptions | false): Readonly<Record<string, string>> {
+  return Object.freeze({ ...(options === false ? {} : staticHelmetHeaders(options)), ...ALWAYS_HEADERS });
+}
+
 /** Fastify's own store of a reply's headers (lower-case name -> value), read by reply.header(). */
 const REPLY_HEADERS = "fastify.reply.headers";
 let replyHeadersKey: symbol | undefined;

@@ -27,7 +27,7 @@ export async function rawRequest(port: number, raw: string): Promise<{ head: str
   return { head: lines[0], headers, body: data.slice(end + 4) };
 }
 import type { DbConfig } from "../../app/src/config";
-import { HELMET_OPTIONS, addStaticHeaders, staticHelmetHeaders } from "../../app/src/security-headers";
+import { HELMET_OPTIONS, addStaticHeaders, responseHeaders, staticHelmetHeaders } from "../../app/src/security-headers";
 
 describe("app: HTTP security", function () {
   this.timeout(30_000);
@@ -63,8 +63,34 @@ describe("app: HTTP security", function () {
     }
   });
 
+  it("sends Cache-Control: no-store on every answer (private ticket data, presigned URLs, errors, probes)", async () => {
+    const created = await app.inject({
+      method: "POST",
+      url: "/api/tickets",
+      headers: { ...auth, "x-forwarded-for": "198.51.100.20" },
+      payload: { title: "cache me not" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    // A client address per request: this app's rate limit is 3 per minute.
+    let client = 20;
+    for (const [url, status, headers] of [
+      ["/api/tickets?limit=1", 200, auth],
+      [`/api/tickets/${created.json().id}`, 200, auth],
+      ["/api/tickets", 401, {}],
+      ["/api/tickets/not-a-uuid", 400, auth],
+      ["/missing", 404, {}],
+      ["/livez", 200, {}],
+      ["/health", 200, {}],
+    ] as const) {
+      const res = await app.inject({ method: "GET", url, headers: { ...headers, "x-forwarded-for": `198.51.100.${++client}` } });
+      assert.equal(res.statusCode, status, url);
+      assert.equal(res.headers["cache-control"], "no-store", url);
+    }
+  });
+
   it("adds the static headers through Fastify's header store, or through reply.headers() where there is none", async () => {
-    const headers = staticHelmetHeaders(HELMET_OPTIONS);
+    const headers = responseHeaders(HELMET_OPTIONS);
+    assert.deepEqual(headers, { ...staticHelmetHeaders(HELMET_OPTIONS), "cache-control": "no-store" });
     // no such store: the public API is used instead (and a real reply later still finds the store)
     const seen: Record<string, string>[] = [];
     addStaticHeaders({ headers: (h: Record<string, string>) => seen.push(h) }, headers);
@@ -78,6 +104,10 @@ describe("app: HTTP security", function () {
     const custom = await makeApp(db);
     custom.get("/framed", { helmet: { frameguard: { action: "sameorigin" } } }, async () => ({ ok: true }));
     custom.get("/bare", { helmet: false }, async () => ({ ok: true }));
+    custom.get("/cacheable", async (_req, reply) => {
+      reply.header("cache-control", "public, max-age=60");
+      return { ok: true };
+    });
     await assert.rejects(
       Promise.resolve().then(() => custom.get("/bad", { helmet: "yes" as never }, async () => ({}))),
       /helmet option must be false or a helmet options object/,
@@ -94,6 +124,9 @@ describe("app: HTTP security", function () {
       const bare = await custom.inject({ method: "GET", url: "/bare" });
       assert.equal(bare.headers["strict-transport-security"], undefined);
       assert.equal(bare.headers["content-security-policy"], undefined);
+      assert.equal(bare.headers["cache-control"], "no-store", "helmet: false relaxes helmet's headers, not no-store");
+      const cached = await custom.inject({ method: "GET", url: "/cacheable" });
+      assert.equal(cached.headers["cache-control"], "public, max-age=60", "a route's own Cache-Control replaces no-store");
       const other = await custom.inject({ method: "GET", url: "/livez" });
       assert.equal(other.headers["x-frame-options"], "DENY", "other routes keep the global policy");
     } finally {

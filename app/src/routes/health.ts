@@ -41,7 +41,6 @@ const health: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
     { logLevel: "warn", config: { rateLimit: false }, schema: { response: { 200: healthResponse, 503: healthResponse } } },
     async (_req, reply) => {
       const database = await probe();
-      reply.header("cache-control", "no-store");
       if (database.status === "healthy") return { status: "healthy", version: opts.version };
       const mem = process.memoryUsage();
       // The root logger: the route's own level ("warn", to keep probes quiet) must not override LOG_LEVEL.
@@ -61,11 +60,9 @@ const health: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
       config: { rateLimit: false },
       schema: { response: { 200: { type: "object", properties: { status: { type: "string" } } } } },
     },
-    // Not async: a plain return value is sent directly, without a promise per probe.
-    (_req, reply) => {
-      reply.header("cache-control", "no-store");
-      return { status: "ok" };
-    },
+    // Not async: a plain return value is sent directly, without a promise per probe. Its
+    // Cache-Control: no-store comes with every response's static headers (security-headers.ts).
+    () => ({ status: "ok" }),
   );
 };
 
