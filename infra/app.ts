@@ -27,7 +27,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { ImageSource } from "./image";
+import type { ImageSource } from "./components/image";
 
 /** Repository root (Pulumi project directory): infra works with paths relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -123,7 +123,7 @@ export function parseAppContract(doc: unknown, file: string, root: string = REPO
   if (build.npmWorkspace !== undefined && typeof build.npmWorkspace !== "boolean") bad(`"build.npmWorkspace" must be true or false`);
   let buildFrom: ImageSource;
   if (build.npmWorkspace === true) {
-    // The image is built from a generated context (infra/image.ts imageContextFiles): the
+    // The image is built from a generated context (infra/components/image.ts imageContextFiles): the
     // workspace's files and the root manifest and lockfile cut to its dependencies.
     for (const k of ["context", "inputs"]) {
       if (build[k] !== undefined)

@@ -10,7 +10,7 @@ import { baseTags } from "./tags";
 import { Keys } from "./components/keys";
 import { Logs, Monitoring, DEPLOYMENT_ALARMS, alarmName } from "./components/observability";
 import { Network } from "./components/network";
-import { AppImage } from "./image";
+import { AppImage } from "./components/image";
 import { Database } from "./components/database";
 import { withAliases } from "./components/transform";
 import { Naming } from "./components/naming";

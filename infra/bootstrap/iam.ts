@@ -366,7 +366,7 @@ export function previewPolicy(a: PreviewPolicyArgs) {
     Version: "2012-10-17",
     Statement: [
       ...stateAccess(a, false),
-      // The image look-up that lets a revert reuse an already-pushed tag (infra/image.ts
+      // The image look-up that lets a revert reuse an already-pushed tag (infra/components/image.ts
       // IMAGE_LOOKUP_ACTIONS), stated here rather than left to ReadOnlyAccess.
       { Sid: "EcrImageLookup", Effect: "Allow", Action: ["ecr:DescribeRepositories", "ecr:ListImages"], Resource: "*" },
       {

@@ -33,7 +33,7 @@ import {
   waitFor,
 } from "./container/docker";
 import { BridgePostgres, startBridgePostgres } from "./container/postgres";
-import { writeBuildContext } from "../../infra/image";
+import { writeBuildContext } from "../../infra/components/image";
 import { loadAppContract } from "../../infra/app";
 
 const IN_CI = process.env.CI === "true";
@@ -122,7 +122,7 @@ describe("app container image (app/Dockerfile)", function () {
     const baseImage = bases.base;
     timings.baseImageSeconds = (Date.now() - started) / 1000;
 
-    // The same app-only context `pulumi up` builds from (infra/image.ts), not the repository root.
+    // The same app-only context `pulumi up` builds from (infra/components/image.ts), not the repository root.
     const source = loadAppContract().buildFrom;
     assert.ok("workspace" in source, "the example app is built as an npm workspace (build.npmWorkspace)");
     contextDir = writeBuildContext(path.join(workDir, "context"), REPO_ROOT, source.workspace);

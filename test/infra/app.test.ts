@@ -16,7 +16,7 @@ describe("infra/app: the app contract", () => {
     const c = loadAppContract();
     assert.strictEqual(c.port, 3000);
     assert.strictEqual(c.dockerfile, "app/Dockerfile");
-    // An npm workspace: paved generates its app-only build context (infra/image.ts).
+    // An npm workspace: paved generates its app-only build context (infra/components/image.ts).
     assert.deepStrictEqual(c.buildFrom, { workspace: "app" });
     assert.deepStrictEqual(c.migrate, { command: ["node", "dist/migrate.js"] });
     assert.strictEqual(c.env.JWT_SECRET.source, "secret");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
-import { IMAGE_LOOKUP_ACTIONS } from "../../infra/image";
+import { IMAGE_LOOKUP_ACTIONS } from "../../infra/components/image";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { listStacks, loadStackConfig, REPO_ROOT, runPlan, type PlanResult } from "../../infra/offline/plan";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, writeContextTar } from "./docker";
-import { writeBuildContext } from "../../../infra/image";
+import { writeBuildContext } from "../../../infra/components/image";
 
 const PRUNE = path.join(REPO_ROOT, "app", "docker", "prune-to-production.cjs");
 const CHECK = path.join(REPO_ROOT, "app", "docker", "check-runtime-deps.cjs");
@@ -35,7 +35,7 @@ describe("container image build helpers", () => {
   describe("build context (app/Dockerfile.dockerignore)", () => {
     it("sends the manifests, lockfile and app sources, and never node_modules, dist, .env or other parts", async function () {
       this.timeout(60_000);
-      // The context `pulumi up` and the container test build from (infra/image.ts), generated from the repository.
+      // The context `pulumi up` and the container test build from (infra/components/image.ts), generated from the repository.
       const ctx = writeBuildContext(path.join(tmp, "ctx"), REPO_ROOT, "app");
       const files = await writeContextTar(ctx, "app/Dockerfile", path.join(tmp, "ctx.tar"));
       for (const needed of [

@@ -2,12 +2,21 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { appContentHash, BUILD_CONTEXT_DIR, imageBuildSettings, imageContextFiles, REPO_ROOT } from "../../infra/image";
-import { loadAppContract } from "../../infra/app";
-import { runPlan } from "../../infra/offline/plan";
-import { plan, one, containers, STACKS, keyFor } from "./helpers";
+import * as aws from "@pulumi/aws";
+import {
+  AppImage,
+  appContentHash,
+  BUILD_CONTEXT_DIR,
+  imageBuildSettings,
+  imageContextFiles,
+  REPO_ROOT,
+  type ImageArgs,
+} from "../../../infra/components/image";
+import { loadAppContract } from "../../../infra/app";
+import { runPlan } from "../../../infra/offline/plan";
+import { plan, one, containers, STACKS, keyFor } from "../helpers";
 
-describe("infra/image", () => {
+describe("infra/components/image", () => {
   const APP = loadAppContract().buildFrom;
   const WS = { workspace: "app" };
   for (const stack of STACKS) {
@@ -184,5 +193,56 @@ describe("infra/image", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("infra/components/image: the component on its own", function () {
+  this.timeout(60000);
+  const build = (transform?: ImageArgs["transform"]) =>
+    runPlan("staging", {
+      program: () => {
+        const key = new aws.kms.Key("k", {});
+        const image = new AppImage("image", {
+          name: "paved-staging",
+          kmsKey: key,
+          keepImages: 30,
+          platform: "linux/amd64",
+          baseImage: "",
+          buildOnPreview: true,
+          forceDelete: false,
+          source: loadAppContract().buildFrom,
+          tags: {},
+          transform,
+        });
+        return { tag: image.tag };
+      },
+    });
+
+  it("transform hooks reach the repository, its lifecycle policy and the build under mocks", async () => {
+    const seen: string[] = [];
+    const p = await build({
+      repository: (args, _opts, name) => {
+        seen.push(name);
+        args.imageTagMutability = "IMMUTABLE_WITH_EXCLUSION";
+      },
+      lifecyclePolicy: (args, opts) => [{ ...args, policy: JSON.stringify({ rules: [] }) }, opts],
+      image: (args) => {
+        args.buildOnPreview = false;
+      },
+    });
+    assert.deepStrictEqual(seen, ["image-repo"]);
+    assert.strictEqual(one(p, "aws:ecr/repository:Repository").inputs.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION");
+    assert.deepStrictEqual(JSON.parse(one(p, "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy), { rules: [] });
+    assert.strictEqual(one(p, "docker:index/image:Image").inputs.buildOnPreview, false);
+  });
+
+  it("no hook: the secure repository settings stand", async () => {
+    const p = await build();
+    const repo = one(p, "aws:ecr/repository:Repository");
+    assert.deepStrictEqual(
+      [repo.inputs.imageTagMutability, repo.inputs.imageScanningConfiguration.scanOnPush, repo.inputs.forceDelete],
+      ["IMMUTABLE", true, false],
+    );
+    assert.strictEqual(one(p, "docker:index/image:Image").inputs.buildOnPreview, true);
   });
 });

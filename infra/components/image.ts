@@ -30,9 +30,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
+import { child, type Transform } from "./transform";
 
 /** Repository root (the Pulumi project directory). */
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /**
  * What an image is built from (the app contract's `build`, see infra/app.ts), all paths relative to
@@ -232,6 +233,13 @@ export interface ImageArgs {
   source: ImageSource;
   /** Tags applied to the repository. */
   tags: Record<string, string>;
+  /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+  transform?: {
+    repository?: Transform<aws.ecr.RepositoryArgs>;
+    lifecyclePolicy?: Transform<aws.ecr.LifecyclePolicyArgs>;
+    /** The build (`<component>-image`), when this content is new to the repository. */
+    image?: Transform<docker.ImageArgs>;
+  };
 }
 
 export class AppImage extends pulumi.ComponentResource {
@@ -251,6 +259,7 @@ export class AppImage extends pulumi.ComponentResource {
   constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Image", name, {}, opts);
     const p = { parent: this };
+    const t = args.transform ?? {};
     const dockerfile = args.dockerfile ?? "app/Dockerfile";
     const source = args.source;
     const where =
@@ -258,7 +267,9 @@ export class AppImage extends pulumi.ComponentResource {
     if (!fs.existsSync(path.join(REPO_ROOT, dockerfile))) {
       throw new Error(`Image build: ${dockerfile} not found in the repository root; the app image is built from it (${where}).`);
     }
-    this.repository = new aws.ecr.Repository(
+    this.repository = child(
+      t.repository,
+      aws.ecr.Repository,
       `${name}-repo`,
       {
         name: args.name,
@@ -273,7 +284,9 @@ export class AppImage extends pulumi.ComponentResource {
       },
       p,
     );
-    new aws.ecr.LifecyclePolicy(
+    child(
+      t.lifecyclePolicy,
+      aws.ecr.LifecyclePolicy,
       `${name}-lifecycle`,
       {
         repository: this.repository.name,
@@ -313,7 +326,9 @@ export class AppImage extends pulumi.ComponentResource {
       const context = "workspace" in source ? BUILD_CONTEXT_DIR : source.context;
       if ("workspace" in source) writeBuildContext(path.join(REPO_ROOT, BUILD_CONTEXT_DIR), REPO_ROOT, source.workspace);
       const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, p);
-      return new docker.Image(
+      return child(
+        t.image,
+        docker.Image,
         `${name}-image`,
         {
           imageName: pulumi.interpolate`${this.repository.repositoryUrl}:${this.tag}`,

@@ -1,11 +1,11 @@
 import * as assert from "assert";
-import { appContentHash, imageBuildSettings, REPO_ROOT } from "../../infra/image";
-import { loadStackConfig, runPlan } from "../../infra/offline/plan";
-import { loadAppContract } from "../../infra/app";
-import { ofType, containers } from "./helpers";
+import { appContentHash, imageBuildSettings, REPO_ROOT } from "../../../infra/components/image";
+import { loadStackConfig, runPlan } from "../../../infra/offline/plan";
+import { loadAppContract } from "../../../infra/app";
+import { ofType, containers } from "../helpers";
 
 /** Re-deploy and revert: an image whose content tag is already in ECR is reused, never re-pushed. */
-describe("infra/image: re-deploy and revert reuse the pushed digest", function () {
+describe("infra/components/image: re-deploy and revert reuse the pushed digest", function () {
   // Several offline plans of the whole program per test; slow on a loaded machine.
   this.timeout(240_000);
   const tag = appContentHash(
