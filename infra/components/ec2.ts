@@ -18,6 +18,7 @@ import * as aws from "@pulumi/aws";
 import { accountInfo, policyJson } from "../tags";
 import { Architecture, Ec2Sizing, ECS_RESERVED_MEMORY_MIB } from "../ec2-sizing";
 import { permissionsBoundary } from "../boundary";
+import { child, type Transform } from "./transform";
 
 /** AWS's public SSM parameters naming the current ECS-optimized Amazon Linux 2023 AMI. */
 export const ECS_AMI_PARAMETER: Record<Architecture, string> = {
@@ -94,6 +95,20 @@ export interface Ec2CapacityArgs {
   protect?: boolean;
   /** Tags applied to every resource (and propagated to hosts and volumes). */
   tags: Record<string, string>;
+  /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+  transform?: {
+    autoScalingRole?: Transform<aws.iam.ServiceLinkedRoleArgs>;
+    volumeKey?: Transform<aws.kms.KeyArgs>;
+    securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
+    instanceRole?: Transform<aws.iam.RoleArgs>;
+    instanceRolePolicy?: Transform<aws.iam.RolePolicyArgs>;
+    instanceProfile?: Transform<aws.iam.InstanceProfileArgs>;
+    launchTemplate?: Transform<aws.ec2.LaunchTemplateArgs>;
+    autoScalingGroup?: Transform<aws.autoscaling.GroupArgs>;
+    capacityProvider?: Transform<aws.ecs.CapacityProviderArgs>;
+    /** Each host alarm (`<component>-<alarm>`, built by `alarms()`). */
+    alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+  };
 }
 
 export class Ec2Capacity extends pulumi.ComponentResource {
@@ -112,6 +127,7 @@ export class Ec2Capacity extends pulumi.ComponentResource {
     this.args = args;
     this.baseName = name;
     const p = { parent: this };
+    const t = args.transform ?? {};
     const terminationProtection = args.terminationProtection ?? true;
     const { accountId, partition } = accountInfo(this);
 
@@ -119,7 +135,9 @@ export class Ec2Capacity extends pulumi.ComponentResource {
     // service-linked role; a customer-managed volume key must name that role, or every launch
     // fails with "Client.InternalError". A role of our own (custom suffix) exists before the key
     // policy names it, whatever else the account holds.
-    const asgRole = new aws.iam.ServiceLinkedRole(
+    const asgRole = child(
+      t.autoScalingRole,
+      aws.iam.ServiceLinkedRole,
       `${name}-autoscaling`,
       {
         awsServiceName: "autoscaling.amazonaws.com",
@@ -130,7 +148,9 @@ export class Ec2Capacity extends pulumi.ComponentResource {
       p,
     );
 
-    this.volumeKey = new aws.kms.Key(
+    this.volumeKey = child(
+      t.volumeKey,
+      aws.kms.Key,
       `${name}-volumes`,
       {
         description: `${args.name}: EBS root volumes of the ECS hosts`,
@@ -165,14 +185,16 @@ export class Ec2Capacity extends pulumi.ComponentResource {
         }),
         tags: { ...args.tags, purpose: "volumes" },
       },
-      { parent: this, protect: args.protect },
+      { parent: this, protect: args.protect } as pulumi.CustomResourceOptions,
     );
     new aws.kms.Alias(`${name}-volumes`, { name: `alias/${args.name}/volumes`, targetKeyId: this.volumeKey.keyId }, p);
 
     // No ingress at all (no SSH, no agent ports): Session Manager and the ECS agent connect out.
     // The tasks have their own ENIs in the service group; this group is the host's primary ENI,
     // which pulls images, reads secrets and ships logs for the agent.
-    this.securityGroup = new aws.ec2.SecurityGroup(
+    this.securityGroup = child(
+      t.securityGroup,
+      aws.ec2.SecurityGroup,
       `${name}-hosts`,
       {
         vpcId: args.vpcId,
@@ -212,7 +234,9 @@ export class Ec2Capacity extends pulumi.ComponentResource {
     // Host role: exactly what the ECS agent (register, poll, report state for this cluster) and
     // the SSM agent (Session Manager, Run Command) need. Images, secrets and logs use the task
     // execution role; the app uses its task role.
-    this.instanceRole = new aws.iam.Role(
+    this.instanceRole = child(
+      t.instanceRole,
+      aws.iam.Role,
       `${name}-hosts`,
       {
         description: `${args.name}: ECS hosts (ECS agent for this cluster, SSM Session Manager)`,
@@ -225,7 +249,9 @@ export class Ec2Capacity extends pulumi.ComponentResource {
       },
       p,
     );
-    new aws.iam.RolePolicy(
+    child(
+      t.instanceRolePolicy,
+      aws.iam.RolePolicy,
       `${name}-hosts`,
       {
         role: this.instanceRole.id,
@@ -278,7 +304,13 @@ export class Ec2Capacity extends pulumi.ComponentResource {
       },
       p,
     );
-    const profile = new aws.iam.InstanceProfile(`${name}-hosts`, { role: this.instanceRole.name, tags: args.tags }, p);
+    const profile = child(
+      t.instanceProfile,
+      aws.iam.InstanceProfile,
+      `${name}-hosts`,
+      { role: this.instanceRole.name, tags: args.tags },
+      p,
+    );
 
     // Re-read on every update: a new AMI release becomes a new launch template version.
     const arch = args.sizing.instanceType.architecture;
@@ -297,7 +329,9 @@ export class Ec2Capacity extends pulumi.ComponentResource {
       : [];
 
     const tagSpec = (resourceType: string) => ({ resourceType, tags: { ...args.tags, Name: `${args.name}-host` } });
-    this.launchTemplate = new aws.ec2.LaunchTemplate(
+    this.launchTemplate = child(
+      t.launchTemplate,
+      aws.ec2.LaunchTemplate,
       `${name}-hosts`,
       {
         name: `${args.name}-hosts`,
@@ -328,7 +362,7 @@ export class Ec2Capacity extends pulumi.ComponentResource {
         tagSpecifications: [tagSpec("instance"), tagSpec("volume"), tagSpec("network-interface")],
         tags: args.tags,
       },
-      { parent: this, dependsOn: trunking },
+      { parent: this, dependsOn: trunking } as pulumi.CustomResourceOptions,
     );
 
     const asgTags = [
@@ -336,7 +370,9 @@ export class Ec2Capacity extends pulumi.ComponentResource {
       { key: "AmazonECSManaged", value: "true", propagateAtLaunch: true },
       ...Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
     ];
-    this.autoScalingGroup = new aws.autoscaling.Group(
+    this.autoScalingGroup = child(
+      t.autoScalingGroup,
+      aws.autoscaling.Group,
       `${name}-hosts`,
       {
         name: `${args.name}-hosts`,
@@ -379,10 +415,12 @@ export class Ec2Capacity extends pulumi.ComponentResource {
         metricsGranularity: "1Minute",
         tags: asgTags,
       },
-      { parent: this, ignoreChanges: ["desiredCapacity"] },
+      { parent: this, ignoreChanges: ["desiredCapacity"] } as pulumi.CustomResourceOptions,
     );
 
-    this.capacityProvider = new aws.ecs.CapacityProvider(
+    this.capacityProvider = child(
+      t.capacityProvider,
+      aws.ecs.CapacityProvider,
       `${name}-provider`,
       {
         name: `${args.name}-ec2`,
@@ -462,9 +500,11 @@ export class Ec2Capacity extends pulumi.ComponentResource {
     const actions = { alarmActions: [topicArn], okActions: [topicArn] };
     const asg = { AutoScalingGroupName: this.autoScalingGroup.name };
     const alarm = (n: string, spec: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags" | "name">) =>
-      new aws.cloudwatch.MetricAlarm(
+      child(
+        a.transform?.alarm,
+        aws.cloudwatch.MetricAlarm,
         `${this.baseName}-${n}`,
-        { name: `${a.name}-${n}`, treatMissingData: "notBreaching", ...spec, ...actions, tags: a.tags },
+        { name: `${a.name}-${n}`, treatMissingData: "notBreaching", ...spec, ...actions, tags: a.tags } as aws.cloudwatch.MetricAlarmArgs,
         p,
       );
     return [

@@ -20,6 +20,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { permissionsBoundary } from "../boundary";
+import { child, type Transform } from "./transform";
 
 export interface NatInstanceArgs {
   /** Resource name prefix, e.g. `paved-staging`. */
@@ -36,6 +37,13 @@ export interface NatInstanceArgs {
   /** Resources that must exist first (the internet gateway). */
   dependsOn?: pulumi.Resource[];
   tags: Record<string, string>;
+  /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
+  transform?: {
+    securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
+    role?: Transform<aws.iam.RoleArgs>;
+    instanceProfile?: Transform<aws.iam.InstanceProfileArgs>;
+    instance?: Transform<aws.ec2.InstanceArgs>;
+  };
 }
 
 /** Graviton instance families (t4g, m7g, c6gn, ...) run arm64 AMIs. */
@@ -66,15 +74,18 @@ export class NatInstance extends pulumi.ComponentResource {
     super("paved:aws:NatInstance", name, {}, opts);
     const p = { parent: this };
     const instanceType = args.instanceType ?? "t4g.nano";
-    const t = (n: string) => ({ ...args.tags, Name: `${args.name}-${n}` });
+    const t = args.transform ?? {};
+    const named = (n: string) => ({ ...args.tags, Name: `${args.name}-${n}` });
 
-    this.securityGroup = new aws.ec2.SecurityGroup(
+    this.securityGroup = child(
+      t.securityGroup,
+      aws.ec2.SecurityGroup,
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: `${args.name} NAT instance: HTTP/HTTPS from the private subnets only, no inbound from the internet`,
         revokeRulesOnDelete: true,
-        tags: t("nat"),
+        tags: named("nat"),
       },
       p,
     );
@@ -112,7 +123,9 @@ export class NatInstance extends pulumi.ComponentResource {
     }
 
     // SSM only: the instance role can register with Systems Manager, nothing else.
-    const role = new aws.iam.Role(
+    const role = child(
+      t.role,
+      aws.iam.Role,
       `${name}-role`,
       {
         description: `${args.name}: NAT instance (SSM Session Manager only)`,
@@ -130,13 +143,15 @@ export class NatInstance extends pulumi.ComponentResource {
       { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
       p,
     );
-    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, p);
+    const profile = child(t.instanceProfile, aws.iam.InstanceProfile, `${name}-profile`, { role: role.name, tags: args.tags }, p);
 
     const ami = aws.ssm.getParameterOutput(
       { name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${instanceArchitecture(instanceType)}` },
       p,
     );
-    this.instance = new aws.ec2.Instance(
+    this.instance = child(
+      t.instance,
+      aws.ec2.Instance,
       `${name}-instance`,
       {
         ami: ami.insecureValue,
@@ -150,9 +165,9 @@ export class NatInstance extends pulumi.ComponentResource {
         rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: args.rootVolumeGb ?? 8, deleteOnTermination: true },
         userData: NAT_USER_DATA,
         userDataReplaceOnChange: true,
-        tags: t("nat"),
+        tags: named("nat"),
       },
-      { parent: this, dependsOn: [ssm, ...(args.dependsOn ?? [])], ignoreChanges: ["ami"] },
+      { parent: this, dependsOn: [ssm, ...(args.dependsOn ?? [])], ignoreChanges: ["ami"] } as pulumi.CustomResourceOptions,
     );
     this.registerOutputs({});
   }

@@ -2,7 +2,9 @@ import * as assert from "assert";
 import * as path from "path";
 import { runPlan, PlanResult, REPO_ROOT } from "../../../infra/offline/plan";
 import { evaluateResources, loadPolicyConfig } from "../../../policy/evaluator";
-import { ECS_AMI_PARAMETER, ecsAgentConfig } from "../../../infra/components/ec2";
+import * as aws from "@pulumi/aws";
+import { ECS_AMI_PARAMETER, Ec2Capacity, ecsAgentConfig, type Ec2CapacityArgs } from "../../../infra/components/ec2";
+import { ec2Sizing } from "../../../infra/ec2-sizing";
 import { renderTree } from "../../../infra/offline/cli";
 import type { ResourceRecord } from "../../../infra/offline/plan";
 import { ofType as ofTypeRaw, one as oneRaw, plan, policyDoc, STACKS } from "../helpers";
@@ -375,5 +377,92 @@ describe("infra/components/ec2: compute=ec2", function () {
       runPlan("prod", { config: { "paved:compute": "ec2", "paved:ec2MaxInstances": "4" } }),
       /paved:ec2MaxInstances=4: paved:maxCapacity=12 tasks can double to 24/,
     );
+  });
+});
+
+describe("infra/components/ec2: the component on its own", function () {
+  this.timeout(60000);
+  const build = (transform?: Ec2CapacityArgs["transform"]) =>
+    runPlan("staging", {
+      program: () => {
+        const cluster = new aws.ecs.Cluster("cluster", {});
+        const capacity = new Ec2Capacity("capacity", {
+          name: "paved-staging",
+          region: "us-east-1",
+          cluster,
+          sizing: ec2Sizing({
+            instanceType: "",
+            imagePlatform: "linux/arm64",
+            taskCpu: 512,
+            taskMemoryMib: 1024,
+            minCapacity: 1,
+            maxCapacity: 2,
+            minInstances: 0,
+            maxInstances: 0,
+            eniTrunking: false,
+            tier: "staging",
+            minInstancesFloor: 1,
+          }),
+          vpcId: "vpc-1",
+          subnetIds: ["subnet-1", "subnet-2"],
+          s3PrefixListId: "pl-1",
+          tags: {},
+          transform,
+        });
+        capacity.alarms("arn:aws:sns:us-east-1:123456789012:alarms");
+        return {};
+      },
+    });
+
+  it("transform hooks reach the launch template, group, provider, roles, key, security group and alarms under mocks", async () => {
+    const seen: string[] = [];
+    const p = await build({
+      launchTemplate: (args, _opts, name) => {
+        seen.push(name);
+        args.description = "hooked template";
+      },
+      autoScalingGroup: (args) => {
+        args.healthCheckGracePeriod = 600;
+      },
+      capacityProvider: (args, opts) => [{ ...args, tags: { hooked: "yes" } }, opts],
+      instanceRole: (args) => {
+        args.description = "hooked role";
+      },
+      volumeKey: (args) => {
+        args.deletionWindowInDays = 14;
+      },
+      securityGroup: (args) => {
+        args.description = "hooked group";
+      },
+      alarm: (args, _opts, name) => {
+        if (name === "capacity-hosts-missing") args.evaluationPeriods = 5;
+      },
+    });
+    assert.deepStrictEqual(seen, ["capacity-hosts"]);
+    assert.strictEqual(one(p, LT).inputs.description, "hooked template");
+    assert.strictEqual(one(p, ASG).inputs.healthCheckGracePeriod, 600);
+    assert.deepStrictEqual(one(p, CP).inputs.tags, { hooked: "yes" });
+    assert.strictEqual(one(p, "aws:iam/role:Role").inputs.description, "hooked role");
+    assert.strictEqual(one(p, "aws:kms/key:Key").inputs.deletionWindowInDays, 14);
+    assert.strictEqual(one(p, "aws:ec2/securityGroup:SecurityGroup").inputs.description, "hooked group");
+    assert.strictEqual(one(p, "aws:cloudwatch/metricAlarm:MetricAlarm", "-hosts-missing").inputs.evaluationPeriods, 5);
+    assert.strictEqual(one(p, "aws:cloudwatch/metricAlarm:MetricAlarm", "-hosts-status-check").inputs.evaluationPeriods, 2);
+  });
+
+  it("no hook: the documented secure defaults (termination protection, 30 GiB encrypted root, 30-day key window, no trunking)", async () => {
+    const p = await build();
+    const lt = one(p, LT);
+    assert.deepStrictEqual(
+      [
+        lt.inputs.blockDeviceMappings[0].ebs.volumeSize,
+        lt.inputs.blockDeviceMappings[0].ebs.encrypted,
+        lt.inputs.metadataOptions.httpTokens,
+      ],
+      [30, "true", "required"],
+    );
+    assert.strictEqual(one(p, ASG).inputs.protectFromScaleIn, true);
+    assert.strictEqual(one(p, CP).inputs.autoScalingGroupProvider.managedTerminationProtection, "ENABLED");
+    assert.strictEqual(one(p, "aws:kms/key:Key").inputs.deletionWindowInDays, 30);
+    assert.strictEqual(ofType(p, "aws:ecs/accountSettingDefault:AccountSettingDefault").length, 0);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { instanceArchitecture, NAT_USER_DATA } from "../../../infra/components/natinstance";
+import { instanceArchitecture, NAT_USER_DATA, NatInstance, type NatInstanceArgs } from "../../../infra/components/natinstance";
 import { runPlan } from "../../../infra/offline/plan";
 import { plan, ofType, one, policyDoc } from "../helpers";
 
@@ -79,5 +79,55 @@ describe("infra/components/natinstance (staging: paved:natMode=instance)", () =>
       runPlan("prod", { config: { "paved:natMode": "instance" } }),
       /paved:natMode=instance: prod keeps managed NAT gateways.*allowed: gateway/,
     );
+  });
+});
+
+describe("infra/components/natinstance: the component on its own", function () {
+  this.timeout(60000);
+  const build = (transform?: NatInstanceArgs["transform"]) =>
+    runPlan("staging", {
+      program: () => {
+        new NatInstance("nat", {
+          name: "paved-staging",
+          vpcId: "vpc-1",
+          subnetId: "subnet-public-1",
+          privateCidrs: ["10.0.16.0/20"],
+          tags: {},
+          transform,
+        });
+        return {};
+      },
+    });
+  const instanceOf = (p: Awaited<ReturnType<typeof build>>) => one(p, "aws:ec2/instance:Instance");
+
+  it("transform hooks reach the instance, its role, profile and security group under mocks", async () => {
+    const seen: string[] = [];
+    const p = await build({
+      instance: (args, _opts, name) => {
+        seen.push(name);
+        args.instanceType = "t4g.micro";
+        args.monitoring = true;
+      },
+      role: (args) => {
+        args.description = "hooked role";
+      },
+      instanceProfile: (args, opts) => [{ ...args, tags: { hooked: "yes" } }, opts],
+      securityGroup: (args) => {
+        args.description = "hooked group";
+      },
+    });
+    assert.deepStrictEqual(seen, ["nat-instance"]);
+    assert.deepStrictEqual([instanceOf(p).inputs.instanceType, instanceOf(p).inputs.monitoring], ["t4g.micro", true]);
+    assert.strictEqual(one(p, "aws:iam/role:Role").inputs.description, "hooked role");
+    assert.deepStrictEqual(one(p, "aws:iam/instanceProfile:InstanceProfile").inputs.tags, { hooked: "yes" });
+    assert.strictEqual(one(p, "aws:ec2/securityGroup:SecurityGroup").inputs.description, "hooked group");
+  });
+
+  it("no hook: the documented defaults (t4g.nano, 8 GiB encrypted gp3, IMDSv2 hop 1)", async () => {
+    const i = instanceOf(await build());
+    assert.strictEqual(i.inputs.instanceType, "t4g.nano");
+    assert.deepStrictEqual(i.inputs.rootBlockDevice, { encrypted: true, volumeType: "gp3", volumeSize: 8, deleteOnTermination: true });
+    assert.strictEqual(i.inputs.metadataOptions.httpTokens, "required");
+    assert.strictEqual(i.inputs.monitoring, undefined);
   });
 });
