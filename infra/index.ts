@@ -45,7 +45,7 @@ const keys = new Keys(
   { name, region: cfg.region, deletionWindowDays: tier.kmsDeletionWindowDays, layout: cfg.kmsKeys as "perPurpose" | "perDataClass", tags },
   { protect: tier.protect },
 );
-const logs = new Logs("logs", { name, retentionDays: cfg.logRetentionDays, kmsKey: keys.keys.logs, tags });
+const logs = new Logs("logs", { name, retentionDays: cfg.logRetentionDays, kmsKey: keys.logs, tags });
 const network = new Network("network", {
   name,
   cidr: cfg.vpcCidr,
@@ -54,12 +54,12 @@ const network = new Network("network", {
   natMode: cfg.natMode as "gateway" | "instance",
   natInstanceType: cfg.natInstanceType,
   region: cfg.region,
-  flowLogGroup: logs.flowLogs,
+  flowLogGroup: { arn: logs.flowLogGroupArn },
   tags,
 });
 const image = new AppImage("image", {
   name,
-  kmsKey: keys.keys.image,
+  kmsKey: keys.image,
   keepImages: cfg.ecrKeepImages,
   platform: cfg.imagePlatform,
   baseImage: cfg.baseImage,
@@ -72,7 +72,7 @@ const image = new AppImage("image", {
 const storage = new Storage("storage", {
   name,
   region: cfg.region,
-  kmsKey: keys.keys.storage,
+  kmsKey: keys.storage,
   noncurrentVersionDays: cfg.noncurrentVersionDays,
   accessLogRetentionDays: cfg.accessLogRetentionDays,
   accessLogPrefix: ACCESS_LOG_PREFIX,
@@ -99,9 +99,9 @@ const database = new Database("database", {
   subnetIds: network.isolatedSubnetIds,
   securityGroup: network.databaseSecurityGroup,
   clientSecurityGroup: network.serviceSecurityGroup,
-  storageKey: keys.keys.database,
-  secretKey: keys.keys.secrets,
-  logKey: keys.keys.logs,
+  storageKey: keys.database,
+  secretKey: keys.secrets,
+  logKey: keys.logs,
   logRetentionDays: cfg.logRetentionDays,
   tags,
   transform: {
@@ -111,7 +111,7 @@ const database = new Database("database", {
     },
   },
 });
-const secrets = new AppSecrets("secrets", { name, kmsKey: keys.keys.secrets, recoveryWindowDays: tier.secretRecoveryWindowDays, tags });
+const secrets = new AppSecrets("secrets", { name, kmsKey: keys.secrets, recoveryWindowDays: tier.secretRecoveryWindowDays, tags });
 const certificate = new Certificate("certificate", {
   domain: cfg.domain,
   hostedZoneId: cfg.hostedZoneId,
@@ -164,8 +164,8 @@ const service = new Service("service", {
   name,
   region: cfg.region,
   image: image.repoDigest,
-  repositoryArn: image.repository.arn,
-  imageKey: keys.keys.image,
+  repositoryArn: image.repositoryArn,
+  imageKey: keys.image,
   contract: app,
   cpu: cfg.taskCpu,
   memoryMib: cfg.taskMemoryMib,
@@ -194,13 +194,13 @@ const service = new Service("service", {
     // JSON keys of the RDS-managed secret: `<arn>:<json-key>:<version-stage>:<version-id>`.
     // ECS resolves it when a container starts, so only the run-to-completion steps get it.
     DB_PASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::`,
-    JWT_SECRET: secrets.jwtSecret.arn,
+    JWT_SECRET: secrets.jwtSecretArn,
   },
-  secretArns: [database.masterSecretArn, secrets.jwtSecret.arn],
-  secretsKey: keys.keys.secrets,
-  logGroup: logs.service,
+  secretArns: [database.masterSecretArn, secrets.jwtSecretArn],
+  secretsKey: keys.secrets,
+  logGroup: { name: logs.serviceLogGroupName, arn: logs.serviceLogGroupArn },
   bucketArn: storage.attachmentsBucketArn,
-  bucketKey: keys.keys.storage,
+  bucketKey: keys.storage,
   dbConnectArn: pulumi
     .all([aws.getPartitionOutput().partition, aws.getCallerIdentityOutput().accountId, database.resourceId])
     .apply(([part, account, dbi]) => `arn:${part}:rds-db:${cfg.region}:${account}:dbuser:${dbi}/${cfg.dbAppUsername}`),
@@ -243,29 +243,27 @@ const service = new Service("service", {
 const monitoring = new Monitoring("monitoring", {
   name,
   region: cfg.region,
-  kmsKey: keys.keys.logs,
+  kmsKey: keys.logs,
   alarmEmail: cfg.alarmEmail,
   alarmHttpsEndpoint: cfg.alarmHttpsEndpoint,
-  albArnSuffix: lb.arnSuffix,
-  targetGroupArnSuffix: lb.targetGroupArnSuffix,
-  clusterName: service.clusterName,
-  serviceName: service.serviceName,
-  dbIdentifier: database.identifier,
+  loadBalancer: lb,
+  service,
+  database,
+  logs,
   dbFreeStorageAlarmGb: cfg.dbFreeStorageAlarmGb,
   dbConnectionsThreshold: cfg.dbConnectionsAlarmThreshold,
   latencyP99Seconds: cfg.latencyP99AlarmSeconds,
   error5xxPercent: cfg.error5xxAlarmPercent,
-  logGroupName: logs.service.name,
   extraWidgets: capacity?.dashboardWidgets(),
   tags,
 });
-capacity?.alarms(monitoring.topic.arn);
+capacity?.alarms(monitoring.topicArn);
 
 export const appUrl = lb.url;
 export const healthUrl = pulumi.interpolate`${lb.url}${app.healthCheck.path}`;
 export const albDnsName = lb.dnsName;
 export const dashboardUrl = monitoring.dashboardUrl;
-export const logGroupName = logs.service.name;
+export const logGroupName = logs.serviceLogGroupName;
 export const clusterName = service.clusterName;
 export const serviceName = service.serviceName;
 /** The task definition this update deploys; `npm run verify` checks the service's primary deployment runs it. */
@@ -280,8 +278,8 @@ export const dbMasterSecretArn = database.masterSecretArn;
 export const imageDigest = image.repoDigest;
 export const imageTag = image.tag;
 export const attachmentsBucket = storage.attachmentsBucketName;
-export const alarmTopicArn = monitoring.topic.arn;
+export const alarmTopicArn = monitoring.topicArn;
 /** compute=ec2 only: the hosts' Auto Scaling group (Session Manager targets, instance refreshes). */
-export const hostGroupName = capacity?.autoScalingGroup.name;
+export const hostGroupName = capacity?.autoScalingGroupName;
 /** The JWT signing secret's ARN, for minting operator tokens (docs/app.md). The ARN only, never the value. */
-export const jwtSecretArn = secrets.jwtSecret.arn;
+export const jwtSecretArn = secrets.jwtSecretArn;

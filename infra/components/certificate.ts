@@ -6,17 +6,30 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
 
 export interface CertificateArgs {
-  /** Host name the certificate covers (with hostedZoneId). */
-  domain: string;
-  /** Route 53 zone that holds the validation record. */
-  hostedZoneId: string;
-  /** Existing ACM certificate ARN; wins over domain + hostedZoneId. */
-  certificateArn: string;
-  /** Tags applied to the certificate. */
-  tags: Record<string, string>;
+  /**
+   * Host name the certificate covers (with hostedZoneId); one of the two sources is required, or
+   * the component refuses (the HTTPS listener cannot exist without a certificate).
+   * @default "" (use certificateArn)
+   */
+  domain?: string;
+  /**
+   * Route 53 zone that holds the DNS validation record (with domain).
+   * @default "" (use certificateArn)
+   */
+  hostedZoneId?: string;
+  /**
+   * An existing ACM certificate's ARN; wins over domain + hostedZoneId.
+   * @default "" (ACM issues one for domain, DNS-validated in hostedZoneId)
+   */
+  certificateArn?: string;
+  /**
+   * Tags applied to the certificate.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     certificate?: Transform<aws.acm.CertificateArgs>;
@@ -28,8 +41,9 @@ export class Certificate extends pulumi.ComponentResource {
   /** ARN of a certificate that is issued (validation completed) before the listener uses it. */
   public readonly certificateArn: pulumi.Output<string>;
 
-  constructor(name: string, args: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Certificate", name, {}, opts);
+    const args = withDefaults(input, { domain: "", hostedZoneId: "", certificateArn: "", tags: {} });
     const t = args.transform ?? {};
     if (args.certificateArn) {
       this.certificateArn = pulumi.output(args.certificateArn);

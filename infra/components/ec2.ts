@@ -18,7 +18,8 @@ import * as aws from "@pulumi/aws";
 import { accountInfo, policyJson } from "../tags";
 import { Architecture, Ec2Sizing, ECS_RESERVED_MEMORY_MIB } from "../ec2-sizing";
 import { permissionsBoundary } from "../boundary";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
+import { Naming } from "./naming";
 
 /** AWS's public SSM parameters naming the current ECS-optimized Amazon Linux 2023 AMI. */
 export const ECS_AMI_PARAMETER: Record<Architecture, string> = {
@@ -69,32 +70,38 @@ export function hostUserData(clusterName: string): string {
 }
 
 export interface Ec2CapacityArgs {
-  /** Resource name prefix, e.g. `paved-staging`. */
-  name: string;
-  /** AWS region (dashboard widgets). */
+  /**
+   * Prefix of the physical names (`<name>-hosts` group and template, `<name>-ec2` provider, alarms).
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /** Required: the hosts' dashboard widgets are regional. */
   region: string;
-  /** The service's cluster: hosts join it, and it is deleted only after them. */
+  /** Required: the service's cluster: hosts join it, and it is deleted only after them. */
   cluster: aws.ecs.Cluster;
-  /** Instance type and group size, checked by ec2Sizing (infra/ec2-sizing.ts). */
+  /** Required: instance type and group size, checked by ec2Sizing (infra/ec2-sizing.ts) against the tasks they must hold. */
   sizing: Ec2Sizing;
-  /** The VPC of the hosts' security group. */
+  /** Required: the VPC of the hosts' security group. */
   vpcId: pulumi.Input<string>;
-  /** Private subnets, one per AZ of the stack; hosts never get a public IP. */
+  /** Required: private subnets, one per AZ of the stack; hosts never get a public IP. */
   subnetIds: pulumi.Input<string>[];
-  /** S3 gateway endpoint prefix list (ECR image layers without NAT). */
+  /** Required: the S3 gateway endpoint's prefix list (ECR image layers without NAT). */
   s3PrefixListId: pulumi.Input<string>;
-  /** gp3 root volume size (GiB). @default 30 */
+  /** Encrypted gp3 root volume size (GiB): the ECS-optimized AL2023 AMI needs at least 30. @default 30 */
   rootVolumeGb?: number;
-  /** ECS managed termination protection (hosts running tasks are never scaled in). @default true */
+  /** ECS managed termination protection: hosts running tasks are never scaled in. @default true */
   terminationProtection?: boolean;
-  /** Turn on the account setting awsvpcTrunking (kept on after a destroy). @default false */
+  /** Turn on the account setting awsvpcTrunking (account-wide, kept on after a destroy, so opt-in). @default false */
   eniTrunking?: boolean;
-  /** Days before a scheduled deletion of the volume key completes. @default 30 */
+  /** Days before a scheduled deletion of the volume key completes: a month to cancel a mistake. @default 30 */
   keyDeletionWindowDays?: number;
-  /** Pulumi-protect the volume key (prod). @default false */
+  /** Pulumi-protect the volume key: the hosts' volumes stay readable whatever a destroy does. @default true */
   protect?: boolean;
-  /** Tags applied to every resource (and propagated to hosts and volumes). */
-  tags: Record<string, string>;
+  /**
+   * Tags applied to every resource (and propagated to hosts and volumes).
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     autoScalingRole?: Transform<aws.iam.ServiceLinkedRoleArgs>;
@@ -114,16 +121,19 @@ export interface Ec2CapacityArgs {
 export class Ec2Capacity extends pulumi.ComponentResource {
   public readonly capacityProvider: aws.ecs.CapacityProvider;
   public readonly autoScalingGroup: aws.autoscaling.Group;
+  /** The hosts' Auto Scaling group (Session Manager targets, instance refreshes). */
+  public readonly autoScalingGroupName: pulumi.Output<string>;
   public readonly launchTemplate: aws.ec2.LaunchTemplate;
   public readonly securityGroup: aws.ec2.SecurityGroup;
   public readonly instanceRole: aws.iam.Role;
   public readonly volumeKey: aws.kms.Key;
   public readonly amiId: pulumi.Output<string>;
-  private readonly args: Ec2CapacityArgs;
+  private readonly args: Ec2CapacityArgs & { name: string; tags: Record<string, string> };
   private readonly baseName: string;
 
-  constructor(name: string, args: Ec2CapacityArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: Ec2CapacityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Ec2Capacity", name, {}, opts);
+    const args = withDefaults(input, { name: input.name ?? new Naming().prefix, protect: true, tags: {} });
     this.args = args;
     this.baseName = name;
     const p = { parent: this };
@@ -441,6 +451,7 @@ export class Ec2Capacity extends pulumi.ComponentResource {
       p,
     );
 
+    this.autoScalingGroupName = this.autoScalingGroup.name;
     this.registerOutputs({ capacityProviderName: this.capacityProvider.name, autoScalingGroupName: this.autoScalingGroup.name });
   }
 

@@ -30,7 +30,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
+import { checkName, Naming } from "./naming";
 
 /** Repository root (the Pulumi project directory). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -213,26 +214,48 @@ export function existingImageDigest(
 }
 
 export interface ImageArgs {
-  /** Resource name prefix, e.g. `paved-staging`; also the ECR repository name. */
-  name: string;
-  /** KMS key that encrypts the repository. */
+  /**
+   * The ECR repository's name (and the prefix existingImageDigest looks the tag up under).
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /** Required: the repository is encrypted with a customer key the execution role alone may decrypt (Keys' `image`). */
   kmsKey: aws.kms.Key;
-  /** Tagged images to keep; older ones expire. */
-  keepImages: number;
-  /** Target platform, `linux/amd64` or `linux/arm64`. */
-  platform: string;
-  /** BASE_IMAGE build arg; empty keeps the Dockerfile's default. */
-  baseImage: string;
-  /** Build during `pulumi preview` (CI catches broken images before merge). */
-  buildOnPreview: boolean;
-  /** Let `pulumi destroy` delete the repository with its images (config destroyWithContents; never prod). */
-  forceDelete: boolean;
+  /**
+   * Tagged images to keep; older ones expire: a month of daily releases to roll back to.
+   * @default 30
+   */
+  keepImages?: number;
+  /**
+   * Target platform, `linux/amd64` or `linux/arm64` (the task's CPU architecture must match).
+   * @default "linux/amd64"
+   */
+  platform?: string;
+  /**
+   * BASE_IMAGE build arg; empty keeps the Dockerfile's default (a pinned official Node image).
+   * @default ""
+   */
+  baseImage?: string;
+  /**
+   * Build during `pulumi preview`, so CI catches a broken image before merge, not in production.
+   * @default true
+   */
+  buildOnPreview?: boolean;
+  /**
+   * Let `pulumi destroy` delete the repository with its images (throw-away stacks only): images
+   * are kept by default, so a stray destroy cannot take the running release with it.
+   * @default false
+   */
+  forceDelete?: boolean;
   /** Dockerfile path relative to the repo root (the app contract's `build.dockerfile`). @default "app/Dockerfile" */
   dockerfile?: string;
-  /** What the image is built from (the app contract's `buildFrom`; one source of truth, so no default here). */
+  /** Required: what the image is built from (the app contract's `buildFrom`; one source of truth, so no default here). */
   source: ImageSource;
-  /** Tags applied to the repository. */
-  tags: Record<string, string>;
+  /**
+   * Tags applied to the repository.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     repository?: Transform<aws.ecr.RepositoryArgs>;
@@ -244,6 +267,8 @@ export interface ImageArgs {
 
 export class AppImage extends pulumi.ComponentResource {
   public readonly repository: aws.ecr.Repository;
+  /** The repository's ARN (the execution role may pull from it alone). */
+  public readonly repositoryArn: pulumi.Output<string>;
   /**
    * The build, when this content is new to the repository; undefined when an image with this
    * tag is already there and its digest is reused (nothing is built or pushed).
@@ -256,8 +281,17 @@ export class AppImage extends pulumi.ComponentResource {
   /** `<repositoryUrl>@sha256:<digest>` — what the task definition runs. */
   public readonly repoDigest: pulumi.Output<string>;
 
-  constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Image", name, {}, opts);
+    const args = withDefaults(input, {
+      name: input.name ?? new Naming().prefix,
+      keepImages: 30,
+      platform: "linux/amd64",
+      baseImage: "",
+      buildOnPreview: true,
+      forceDelete: false,
+      tags: {},
+    });
     const p = { parent: this };
     const t = args.transform ?? {};
     const dockerfile = args.dockerfile ?? "app/Dockerfile";
@@ -272,7 +306,7 @@ export class AppImage extends pulumi.ComponentResource {
       aws.ecr.Repository,
       `${name}-repo`,
       {
-        name: args.name,
+        name: checkName("ecrRepository", args.name),
         imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKey.arn }],
@@ -284,6 +318,7 @@ export class AppImage extends pulumi.ComponentResource {
       },
       p,
     );
+    this.repositoryArn = this.repository.arn;
     child(
       t.lifecyclePolicy,
       aws.ecr.LifecyclePolicy,

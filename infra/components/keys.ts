@@ -5,21 +5,31 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
+import { Naming } from "./naming";
 import { accountInfo, policyJson } from "../tags";
 
 export const KEY_PURPOSES = ["logs", "database", "secrets", "storage", "image"] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
 export interface KeysArgs {
-  /** Resource name prefix, e.g. `paved-staging`. */
-  name: string;
-  /** AWS region; the CloudWatch Logs service principal is regional. */
+  /**
+   * Prefix of the keys' descriptions and aliases (`alias/<name>/<purpose>`).
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /** Required: the logs key's policy names CloudWatch Logs' regional service principal (`logs.<region>.amazonaws.com`). */
   region: string;
-  /** Days before a scheduled key deletion completes (7-30). */
-  deletionWindowDays: number;
-  /** Tags applied to every key. */
-  tags: Record<string, string>;
+  /**
+   * Days before a scheduled key deletion completes (7-30): a key deleted by mistake can be restored for a month.
+   * @default 30
+   */
+  deletionWindowDays?: number;
+  /**
+   * Tags applied to every key.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /**
    * `perPurpose`: one key per purpose (least privilege per role, five keys). `perDataClass`: two keys,
    * `logs` (logs and the alarm topic) and `data` (database, secrets, attachments, images) — $3/month
@@ -45,10 +55,22 @@ export const DATA_CLASS_OF: Record<KeyPurpose, "logs" | "data"> = {
 };
 
 export class Keys extends pulumi.ComponentResource {
+  /** Every purpose's key (in the perDataClass layout several purposes share one). */
   public readonly keys: Record<KeyPurpose, aws.kms.Key>;
+  /** CloudWatch Logs groups and the alarm topic. */
+  public readonly logs!: aws.kms.Key;
+  /** RDS storage and Performance Insights. */
+  public readonly database!: aws.kms.Key;
+  /** Secrets Manager secrets (RDS master user, app secrets). */
+  public readonly secrets!: aws.kms.Key;
+  /** The S3 attachments bucket. */
+  public readonly storage!: aws.kms.Key;
+  /** The ECR repository. */
+  public readonly image!: aws.kms.Key;
 
-  constructor(name: string, args: KeysArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: KeysArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Keys", name, {}, opts);
+    const args = withDefaults(input, { name: input.name ?? new Naming().prefix, deletionWindowDays: 30, tags: {} });
     const t = args.transform ?? {};
     const { accountId, partition } = accountInfo(this);
     const root = {
@@ -111,6 +133,7 @@ export class Keys extends pulumi.ComponentResource {
         for (const x of purposes) keys[x] = key;
       }
       this.keys = keys;
+      Object.assign(this, keys);
       this.registerOutputs({});
       return;
     }
@@ -138,6 +161,7 @@ export class Keys extends pulumi.ComponentResource {
       keys[purpose] = key;
     }
     this.keys = keys;
+    Object.assign(this, keys);
     this.registerOutputs({});
   }
 }

@@ -7,8 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { child, type Transform } from "./transform";
-import { checkName } from "./naming";
+import { child, withDefaults, type Transform } from "./transform";
+import { checkName, Naming } from "./naming";
 
 /**
  * Target-group health check: the app's DB-aware readiness endpoint. Path and matcher come from the
@@ -26,44 +26,75 @@ export const HEALTH_CHECK = {
 } as const;
 
 export interface LoadBalancerArgs {
-  /** Resource name prefix, e.g. `paved-staging`. */
-  name: string;
-  /** VPC of the target group. */
+  /**
+   * Prefix of the ALB name (`<name>-alb`, 32 characters at most; the target group is auto-named).
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /** Required: the VPC of the target group (the network's). */
   vpcId: pulumi.Input<string>;
-  /** Public subnets (one per AZ). */
+  /** Required: the public subnets (one per AZ) the internet-facing ALB lives in. */
   subnetIds: pulumi.Input<string>[];
-  /** The ALB security group (created empty by the network). */
+  /** Required: the ALB's security group (created empty by the network; this component adds 80/443 in). */
   securityGroup: aws.ec2.SecurityGroup;
-  /** The tasks' group: the only egress destination of the ALB. */
+  /** Required: the tasks' group, the only egress destination of the ALB. */
   targetSecurityGroup: aws.ec2.SecurityGroup;
-  /** Container port the target group forwards to. */
+  /** Required: the container port the target group forwards to (the app contract's `port`; no safe guess). */
   targetPort: number;
-  /** Health-check path (the app contract's `healthCheck.path`). @default "/health" */
+  /** Health-check path (the app contract's `healthCheck.path`): the app's DB-aware readiness check. @default "/health" */
   healthCheckPath?: string;
-  /** Healthy HTTP codes (the app contract's `healthCheck.matcher`). @default "200" */
+  /** Healthy HTTP codes (the app contract's `healthCheck.matcher`): only a real 200 is healthy. @default "200" */
   healthCheckMatcher?: string;
-  /** Issued ACM certificate for the HTTPS listener. */
+  /** Required: the issued ACM certificate of the HTTPS listener (the app is never served over plain HTTP; see Certificate). */
   certificateArn: pulumi.Input<string>;
-  /** TLS policy (TLS 1.2+). */
-  sslPolicy: string;
-  /** HSTS max-age (s), at least one year. */
-  hstsMaxAgeSeconds: number;
-  /** ALB deletion protection (prod). */
-  deletionProtection: boolean;
-  /** Idle timeout (s). */
-  idleTimeoutSeconds: number;
-  /** Access log bucket name. */
+  /**
+   * TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only, forward-secret ciphers.
+   * @default "ELBSecurityPolicy-TLS13-1-2-2021-06"
+   */
+  sslPolicy?: string;
+  /**
+   * HSTS max-age (s) the HTTPS listener injects: a year, so browsers never downgrade to HTTP.
+   * @default 31536000
+   */
+  hstsMaxAgeSeconds?: number;
+  /**
+   * ALB deletion protection: deleting the entry point takes a deliberate step (staging may relax it).
+   * @default true
+   */
+  deletionProtection?: boolean;
+  /**
+   * Idle timeout (s); the app's keep-alive must be longer so the ALB always closes an idle connection first.
+   * @default 60
+   */
+  idleTimeoutSeconds?: number;
+  /** Required: the access-log bucket (Storage's `accessLogBucketName`): every request is logged. */
   accessLogBucket: pulumi.Input<string>;
-  /** Access log key prefix. */
-  accessLogPrefix: string;
-  /** Resources the access-log delivery needs first (the bucket policy). */
-  accessLogDependsOn: pulumi.Resource[];
-  /** Public host name; with hostedZoneId an alias record points it at the ALB. */
-  domain: string;
-  /** Route 53 zone for the alias record. */
-  hostedZoneId: string;
-  /** Tags applied to every resource. */
-  tags: Record<string, string>;
+  /**
+   * Access log key prefix; must be the one the bucket policy lets the ELB log delivery write under (Storage's).
+   * @default "alb"
+   */
+  accessLogPrefix?: string;
+  /**
+   * Resources the access-log delivery needs first (Storage's `accessLogDelivery`: the bucket policy),
+   * or creating the ALB fails its access-log check.
+   * @default []
+   */
+  accessLogDependsOn?: pulumi.Resource[];
+  /**
+   * Public host name; with hostedZoneId an alias record points it at the ALB.
+   * @default "" (the ALB's own DNS name is the URL)
+   */
+  domain?: string;
+  /**
+   * Route 53 zone for the alias record.
+   * @default "" (no alias record)
+   */
+  hostedZoneId?: string;
+  /**
+   * Tags applied to every resource.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     alb?: Transform<aws.lb.LoadBalancerArgs>;
@@ -94,8 +125,20 @@ export class LoadBalancer extends pulumi.ComponentResource {
   /** The listeners: what must exist before a service attaches to the target group. */
   public readonly listeners: pulumi.Resource[];
 
-  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:LoadBalancer", name, {}, opts);
+    const args = withDefaults(input, {
+      name: input.name ?? new Naming().prefix,
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      hstsMaxAgeSeconds: 31536000,
+      deletionProtection: true,
+      idleTimeoutSeconds: 60,
+      accessLogPrefix: "alb",
+      accessLogDependsOn: [],
+      domain: "",
+      hostedZoneId: "",
+      tags: {},
+    });
     const t = args.transform ?? {};
     const p = { parent: this };
     const sgId = args.securityGroup.id;

@@ -20,23 +20,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { permissionsBoundary } from "../boundary";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
+import { Naming } from "./naming";
 
 export interface NatInstanceArgs {
-  /** Resource name prefix, e.g. `paved-staging`. */
-  name: string;
+  /**
+   * Prefix of the Name tags and descriptions.
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /** Required: the VPC of its security group. */
   vpcId: pulumi.Input<string>;
-  /** Public subnet it runs in (routed to the internet gateway). */
+  /** Required: the public subnet it runs in (routed to the internet gateway). */
   subnetId: pulumi.Input<string>;
-  /** CIDRs of the private subnets whose egress it forwards. */
+  /** Required: CIDRs of the private subnets whose egress it forwards (the only sources its group admits). */
   privateCidrs: string[];
-  /** EC2 instance type. @default "t4g.nano" (arm64) */
+  /** EC2 instance type: the smallest Graviton carries a non-prod stack's light egress. @default "t4g.nano" (arm64) */
   instanceType?: string;
-  /** Root volume size (GiB). @default 8 */
+  /** Encrypted gp3 root volume size (GiB): Amazon Linux 2023's minimum. @default 8 */
   rootVolumeGb?: number;
-  /** Resources that must exist first (the internet gateway). */
+  /** Resources that must exist first (the internet gateway), or the instance boots without a route out. @default [] */
   dependsOn?: pulumi.Resource[];
-  tags: Record<string, string>;
+  /**
+   * Tags applied to every resource.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
@@ -70,8 +79,9 @@ export class NatInstance extends pulumi.ComponentResource {
   public readonly instance: aws.ec2.Instance;
   public readonly securityGroup: aws.ec2.SecurityGroup;
 
-  constructor(name: string, args: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:NatInstance", name, {}, opts);
+    const args = withDefaults(input, { name: input.name ?? new Naming().prefix, tags: {} });
     const p = { parent: this };
     const instanceType = args.instanceType ?? "t4g.nano";
     const t = args.transform ?? {};

@@ -10,33 +10,49 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
+import { Naming } from "./naming";
 import { accountInfo, policyJson } from "../tags";
 import { NatInstance } from "./natinstance";
 import { permissionsBoundary } from "../boundary";
 
 export interface NetworkArgs {
-  /** Resource name prefix, e.g. `paved-staging`. */
-  name: string;
-  /** VPC IPv4 CIDR (/16 to /20); split into 16 equal blocks for the subnets. */
-  cidr: string;
-  /** Number of availability zones (2 or 3). */
-  azCount: number;
-  /** `single` NAT gateway shared by all AZs, or `perAz` for AZ-independent egress. */
-  natGateways: "single" | "perAz";
+  /**
+   * Prefix of the resources' Name tags and security group descriptions.
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /**
+   * VPC IPv4 CIDR (/16 to /20); split into 16 equal blocks for the subnets.
+   * @default "10.0.0.0/16"
+   */
+  cidr?: string;
+  /**
+   * Number of availability zones (2 or 3): three keep two thirds of the capacity when an AZ fails.
+   * @default 3
+   */
+  azCount?: number;
+  /**
+   * `single` NAT gateway shared by all AZs, or `perAz`: an AZ outage never cuts the others' egress.
+   * @default "perAz"
+   */
+  natGateways?: "single" | "perAz";
   /**
    * `gateway`: managed NAT gateways (per natGateways). `instance`: one NAT instance in the first
-   * public subnet for every AZ (non-prod only; see natinstance.ts). @default "gateway"
+   * public subnet for every AZ (a non-prod cost lever; see natinstance.ts). @default "gateway"
    */
   natMode?: "gateway" | "instance";
-  /** EC2 type of the NAT instance. @default "t4g.nano" */
+  /** EC2 type of the NAT instance (natMode `instance`): the smallest Graviton carries light egress. @default "t4g.nano" */
   natInstanceType?: string;
-  /** AWS region, for the S3 gateway endpoint service name. */
+  /** Required: the S3 gateway endpoint's service name (`com.amazonaws.<region>.s3`) is regional. */
   region: string;
-  /** CloudWatch log group that receives the VPC flow logs. */
-  flowLogGroup: aws.cloudwatch.LogGroup;
-  /** Tags applied to every resource. */
-  tags: Record<string, string>;
+  /** Required: VPC flow logs are always on; this group receives them (Logs' `flowLogGroupArn`, or a LogGroup). */
+  flowLogGroup: { arn: pulumi.Input<string> };
+  /**
+   * Tags applied to every resource.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     vpc?: Transform<aws.ec2.VpcArgs>;
@@ -70,8 +86,16 @@ export class Network extends pulumi.ComponentResource {
   public readonly databaseSecurityGroup: aws.ec2.SecurityGroup;
   public readonly s3PrefixListId: pulumi.Output<string>;
 
-  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Network", name, {}, opts);
+    const args = withDefaults(input, {
+      name: input.name ?? new Naming().prefix,
+      cidr: "10.0.0.0/16",
+      azCount: 3,
+      natGateways: "perAz",
+      natMode: "gateway",
+      tags: {},
+    });
     const tf = args.transform ?? {};
     const p = { parent: this };
     const t = (n: string, extra: Record<string, string> = {}) => ({ ...args.tags, Name: `${args.name}-${n}`, ...extra });

@@ -7,17 +7,31 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
+import { Naming } from "./naming";
+import type { LoadBalancer } from "./loadbalancer";
+import type { Service } from "./service";
+import type { Database } from "./database";
 
 export interface LogsArgs {
-  /** Resource name prefix, e.g. `paved-staging`. */
-  name: string;
-  /** Retention for every group (days). */
-  retentionDays: number;
-  /** KMS key that encrypts every group. */
+  /**
+   * Part of the group names (`/ecs/<name>`, `/vpc/<name>/flow-logs`).
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /**
+   * Retention for every group (days): a year of app and flow logs for audits and incident
+   * review (the prod tier's floor, infra/tiers.ts).
+   * @default 365
+   */
+  retentionDays?: number;
+  /** Required: every group is encrypted with a customer key whose policy admits CloudWatch Logs (Keys' `logs`). */
   kmsKey: aws.kms.Key;
-  /** Tags applied to every group. */
-  tags: Record<string, string>;
+  /**
+   * Tags applied to every group.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
@@ -27,9 +41,15 @@ export interface LogsArgs {
 export class Logs extends pulumi.ComponentResource {
   public readonly service: aws.cloudwatch.LogGroup;
   public readonly flowLogs: aws.cloudwatch.LogGroup;
+  /** The app's log group (awslogs): `/ecs/<name>`. */
+  public readonly serviceLogGroupName: pulumi.Output<string>;
+  public readonly serviceLogGroupArn: pulumi.Output<string>;
+  /** The VPC flow logs' group. */
+  public readonly flowLogGroupArn: pulumi.Output<string>;
 
-  constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Logs", name, {}, opts);
+    const args = withDefaults(input, { name: input.name ?? new Naming().prefix, retentionDays: 365, tags: {} });
     const t = args.transform ?? {};
     const group = (n: string, logName: string) =>
       child(
@@ -46,6 +66,9 @@ export class Logs extends pulumi.ComponentResource {
       );
     this.service = group("service", `/ecs/${args.name}`);
     this.flowLogs = group("flow-logs", `/vpc/${args.name}/flow-logs`);
+    this.serviceLogGroupName = this.service.name;
+    this.serviceLogGroupArn = this.service.arn;
+    this.flowLogGroupArn = this.flowLogs.arn;
     // The database's groups belong to the Database component (infra/components/database.ts).
     this.registerOutputs({ serviceLogGroup: this.service.name });
   }
@@ -57,44 +80,63 @@ export const DEPLOYMENT_ALARMS = ["alb-5xx-rate", "unhealthy-hosts"];
 export const alarmName = (prefix: string, n: string) => `${prefix}-${n}`;
 
 export interface MonitoringArgs {
-  /** Resource name prefix, e.g. `paved-staging`. */
-  name: string;
-  /** AWS region (dashboard widgets and console URL). */
+  /**
+   * Prefix of the topic, alarm and dashboard names (the service names its deployment alarms from it: alarmName).
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /** Required: the dashboard's widgets and console URL are regional. */
   region: string;
-  /** KMS key for the SNS topic (its policy lets CloudWatch alarms publish). */
+  /** Required: the alarm topic is encrypted with a customer key that lets CloudWatch alarms publish (Keys' `logs`). */
   kmsKey: aws.kms.Key;
-  /** E-mail subscribed to alarms; empty for none (prod config requires this or alarmHttpsEndpoint). */
-  alarmEmail: string;
-  /** HTTPS endpoint subscribed to alarms (e.g. a paging webhook); empty for none. */
-  alarmHttpsEndpoint: string;
-  /** ALB ARN suffix (metrics dimension `LoadBalancer`). */
-  albArnSuffix: pulumi.Input<string>;
-  /** Target group ARN suffix (metrics dimension `TargetGroup`). */
-  targetGroupArnSuffix: pulumi.Input<string>;
-  /** ECS cluster name. */
-  clusterName: pulumi.Input<string>;
-  /** ECS service name. */
-  serviceName: pulumi.Input<string>;
-  /** RDS instance identifier. */
-  dbIdentifier: pulumi.Input<string>;
+  /**
+   * E-mail subscribed to alarms (AWS sends a confirmation first). A stack program decides whether
+   * one is required (the prod tier requires this or alarmHttpsEndpoint: infra/tiers.ts).
+   * @default "" (no e-mail subscriber)
+   */
+  alarmEmail?: string;
+  /**
+   * HTTPS endpoint subscribed to alarms (e.g. a paging webhook), auto-confirm off.
+   * @default "" (no HTTPS subscriber)
+   */
+  alarmHttpsEndpoint?: string;
+  /** Required: the load balancer whose 5xx rate, latency and unhealthy targets page (its `arnSuffix`, `targetGroupArnSuffix`). */
+  loadBalancer: Pick<LoadBalancer, "arnSuffix" | "targetGroupArnSuffix">;
+  /** Required: the ECS service whose CPU and memory saturation page (its `clusterName`, `serviceName`). */
+  service: Pick<Service, "clusterName" | "serviceName">;
+  /** Required: the RDS instance whose CPU, memory, storage and connections page (its `identifier`). */
+  database: Pick<Database, "identifier">;
+  /** Required: the service's log group, linked from the dashboard (Logs' `serviceLogGroupName`). */
+  logs: Pick<Logs, "serviceLogGroupName">;
   /**
    * Free-storage alarm floor (GiB). Absolute on purpose: storage autoscaling grows the volume,
    * so a share of the initial size stops meaning anything; GiB left is what tells you how long
    * you have at your growth rate.
+   * @default 10
    */
-  dbFreeStorageAlarmGb: number;
-  /** Alarm when DatabaseConnections exceeds this. */
-  dbConnectionsThreshold: number;
-  /** Alarm when target p99 response time exceeds this (seconds). */
-  latencyP99Seconds: number;
-  /** Alarm when 5xx responses exceed this share of requests (%). */
-  error5xxPercent: number;
-  /** Service log group name, linked from the dashboard. */
-  logGroupName: pulumi.Input<string>;
+  dbFreeStorageAlarmGb?: number;
+  /**
+   * Alarm when DatabaseConnections exceeds this: well below db.t4g.medium's max_connections, early enough to act.
+   * @default 200
+   */
+  dbConnectionsThreshold?: number;
+  /**
+   * Alarm when target p99 response time exceeds this (seconds): users notice slowness before errors.
+   * @default 2
+   */
+  latencyP99Seconds?: number;
+  /**
+   * Alarm when 5xx responses exceed this share of requests (%); also rolls a deployment back.
+   * @default 5
+   */
+  error5xxPercent?: number;
   /** More dashboard widgets, below the others (e.g. the EC2 hosts'). @default none */
   extraWidgets?: pulumi.Input<object[]>;
-  /** Tags applied to every resource. */
-  tags: Record<string, string>;
+  /**
+   * Tags applied to every resource.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     topic?: Transform<aws.sns.TopicArgs>;
@@ -105,6 +147,8 @@ export interface MonitoringArgs {
 
 export class Monitoring extends pulumi.ComponentResource {
   public readonly topic: aws.sns.Topic;
+  /** The alarm topic: subscribe more receivers to it, or publish other alarms to it. */
+  public readonly topicArn: pulumi.Output<string>;
   public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
   /**
    * The alarms the ECS service watches during a deployment (`alarms` with rollback): the 5xx
@@ -115,8 +159,23 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly dashboard: aws.cloudwatch.Dashboard;
   public readonly dashboardUrl: pulumi.Output<string>;
 
-  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Monitoring", name, {}, opts);
+    const args = withDefaults(input, {
+      name: input.name ?? new Naming().prefix,
+      alarmEmail: "",
+      alarmHttpsEndpoint: "",
+      dbFreeStorageAlarmGb: 10,
+      dbConnectionsThreshold: 200,
+      latencyP99Seconds: 2,
+      error5xxPercent: 5,
+      tags: {},
+    });
+    const albArnSuffix = args.loadBalancer.arnSuffix;
+    const targetGroupArnSuffix = args.loadBalancer.targetGroupArnSuffix;
+    const clusterName = args.service.clusterName;
+    const serviceName = args.service.serviceName;
+    const dbIdentifier = args.database.identifier;
     const t = args.transform ?? {};
     const p = { parent: this };
     this.topic = child(
@@ -126,6 +185,7 @@ export class Monitoring extends pulumi.ComponentResource {
       { name: `${args.name}-alarms`, kmsMasterKeyId: args.kmsKey.arn, tags: args.tags },
       p,
     );
+    this.topicArn = this.topic.arn;
     if (args.alarmEmail) {
       new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, p);
     }
@@ -137,10 +197,10 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
     const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
-    const alb = { LoadBalancer: args.albArnSuffix };
-    const tg = { LoadBalancer: args.albArnSuffix, TargetGroup: args.targetGroupArnSuffix };
-    const ecs = { ClusterName: args.clusterName, ServiceName: args.serviceName };
-    const rds = { DBInstanceIdentifier: args.dbIdentifier };
+    const alb = { LoadBalancer: albArnSuffix };
+    const tg = { LoadBalancer: albArnSuffix, TargetGroup: targetGroupArnSuffix };
+    const ecs = { ClusterName: clusterName, ServiceName: serviceName };
+    const rds = { DBInstanceIdentifier: dbIdentifier };
     const alarm = (n: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">) => {
       const created = child(
         t.alarm,
@@ -280,12 +340,12 @@ export class Monitoring extends pulumi.ComponentResource {
     });
     const body = pulumi
       .all([
-        args.albArnSuffix,
-        args.targetGroupArnSuffix,
-        args.clusterName,
-        args.serviceName,
-        args.dbIdentifier,
-        args.logGroupName,
+        albArnSuffix,
+        targetGroupArnSuffix,
+        clusterName,
+        serviceName,
+        dbIdentifier,
+        args.logs.serviceLogGroupName,
         args.extraWidgets ?? [],
       ])
       .apply(([lb, tgs, cluster, service, db, logGroup, extraWidgets]) =>

@@ -13,7 +13,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { child, type Transform } from "./transform";
+import { child, withDefaults, type Transform } from "./transform";
+import { Naming } from "./naming";
+import { alarmName, DEPLOYMENT_ALARMS } from "./observability";
 import type { PlatformVar, SecretVar } from "../contract.generated";
 import { AppContract, ContainerName } from "../app";
 import { policyJson } from "../tags";
@@ -97,81 +99,122 @@ export function containerEnv(
 }
 
 export interface ServiceArgs {
-  /** Resource name prefix, e.g. `paved-staging`; also cluster, service and family names. */
-  name: string;
-  /** AWS region (awslogs). */
+  /**
+   * Prefix of the physical names: cluster, service, task definition families, roles' descriptions.
+   * @default `<project>-<stack>` (infra/components/naming.ts)
+   */
+  name?: string;
+  /** Required: the awslogs driver writes to a regional log group. */
   region: string;
-  /** Image reference with digest (`repo@sha256:…`). */
+  /** Required: the image reference with digest (`repo@sha256:…`, AppImage's `repoDigest`), so a tag can never move under a running service. */
   image: pulumi.Input<string>;
-  /** ECR repository ARN the execution role may pull from. */
+  /** Required: the ECR repository the execution role may pull from, and no other (AppImage's `repositoryArn`). */
   repositoryArn: pulumi.Input<string>;
-  /** KMS key of that repository (execution role: decrypt only). */
+  /** Required: the KMS key of that repository (execution role: decrypt only). */
   imageKey: aws.kms.Key;
-  /** The app contract (port, user, liveness and migrate commands, environment). */
+  /** Required: the app contract (port, user, liveness and migrate commands, environment): the one description of the app. */
   contract: AppContract;
-  /** Task CPU units. */
-  cpu: number;
-  /** Task memory (MiB). */
-  memoryMib: number;
-  /** CPU architecture matching the image platform. */
-  cpuArchitecture: "X86_64" | "ARM64";
-  /** Platform variable values (see ContractEnvironment). */
+  /**
+   * Task CPU units (a Fargate size): half a vCPU serves a small app with headroom.
+   * @default 512
+   */
+  cpu?: number;
+  /**
+   * Task memory (MiB), valid for `cpu` on Fargate.
+   * @default 1024
+   */
+  memoryMib?: number;
+  /**
+   * CPU architecture; must match the image's platform (AppImage's `platform`).
+   * @default "X86_64"
+   */
+  cpuArchitecture?: "X86_64" | "ARM64";
+  /** Required: the contract's `platform` variable values (see ContractEnvironment); a missing one is a compile error. */
   environment: ContractEnvironment;
-  /** Secret references (see ContractSecrets). */
+  /** Required: the contract's secret references (see ContractSecrets): Secrets Manager ARNs, never values. */
   secrets: ContractSecrets;
-  /** Secrets Manager secret ARNs the execution role may read (no suffix wildcards). */
+  /** Required: the Secrets Manager secret ARNs the execution role may read (exact ARNs, no suffix wildcards). */
   secretArns: pulumi.Input<string>[];
-  /** KMS key of those secrets (execution role: decrypt only). */
+  /** Required: the KMS key of those secrets (execution role: decrypt only). */
   secretsKey: aws.kms.Key;
-  /** Service log group (awslogs). */
-  logGroup: aws.cloudwatch.LogGroup;
-  /** Attachments bucket ARN: the only bucket the task role can use. */
+  /** Required: the service's log group (awslogs; Logs' `serviceLogGroupName`/`serviceLogGroupArn`, or a LogGroup), created with retention and KMS before any task writes. */
+  logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
+  /** Required: the attachments bucket's ARN, the only bucket the task role can use. */
   bucketArn: pulumi.Input<string>;
-  /** KMS key of the attachments bucket. */
+  /** Required: the KMS key of the attachments bucket (task role: this key only). */
   bucketKey: aws.kms.Key;
   /**
-   * `rds-db:connect` for exactly this database user on exactly this instance:
+   * Required: `rds-db:connect` for exactly this database user on exactly this instance:
    * `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`.
    */
   dbConnectArn: pulumi.Input<string>;
-  /** Private subnets for the tasks. */
+  /** Required: private subnets for the tasks (no public IP). */
   subnetIds: pulumi.Input<string>[];
-  /** The tasks' security group (created empty by the network). */
+  /** Required: the tasks' security group (created empty by the network; this component adds the rules). */
   securityGroup: aws.ec2.SecurityGroup;
-  /** The database group: egress 5432 is allowed to it only. */
+  /** Required: the database group, the only destination of egress 5432. */
   databaseSecurityGroup: aws.ec2.SecurityGroup;
-  /** S3 gateway endpoint prefix list (egress 443 to S3 without NAT). */
+  /** Required: the S3 gateway endpoint's prefix list (egress 443 to S3 without NAT). */
   s3PrefixListId: pulumi.Input<string>;
   /**
-   * The load balancer in front of the service: the tasks register into its target group once
+   * Required: the load balancer in front of the service: the tasks register into its target group once
    * its listeners exist, and request-count scaling reads its metrics.
    */
   loadBalancer: LoadBalancer;
-  /** Tasks at first deploy. */
-  desiredCount: number;
-  /** Fewest tasks autoscaling may run (prod: at least one per AZ). */
-  minCapacity: number;
-  /** Most tasks autoscaling may run. */
-  maxCapacity: number;
-  /** Target-tracking goal: average service CPU utilisation (%). */
-  cpuTargetPercent: number;
-  /** Target-tracking goal: average service memory utilisation (%). */
-  memoryTargetPercent: number;
-  /** Target-tracking goal: ALB requests per target per minute. */
-  requestsPerTarget: number;
-  /** Seconds the ALB health check is ignored after a task starts. */
-  healthCheckGraceSeconds: number;
-  /** Allow ECS Exec (interactive shells). */
-  enableEcsExec: boolean;
-  /** ECS Container Insights on the cluster (custom metrics, billed). @default true */
+  /**
+   * Tasks at first deploy (autoscaling owns the count afterwards): two, so one task failing is not an outage.
+   * @default 2
+   */
+  desiredCount?: number;
+  /**
+   * Fewest tasks autoscaling may run: two survive the loss of a task or an AZ.
+   * @default 2
+   */
+  minCapacity?: number;
+  /**
+   * Most tasks autoscaling may run (a cost ceiling).
+   * @default 4
+   */
+  maxCapacity?: number;
+  /**
+   * Target-tracking goal: average service CPU utilisation (%), with headroom for a burst while scaling out.
+   * @default 60
+   */
+  cpuTargetPercent?: number;
+  /**
+   * Target-tracking goal: average service memory utilisation (%), scaling out before tasks are OOM-killed.
+   * @default 70
+   */
+  memoryTargetPercent?: number;
+  /**
+   * Target-tracking goal: ALB requests per target per minute.
+   * @default 1000
+   */
+  requestsPerTarget?: number;
+  /**
+   * Seconds the ALB health check is ignored after a task starts (Node starts in seconds).
+   * @default 60
+   */
+  healthCheckGraceSeconds?: number;
+  /**
+   * Allow ECS Exec (interactive shells into tasks; also a writable root filesystem): off, a deliberate relaxation when on.
+   * @default false
+   */
+  enableEcsExec?: boolean;
+  /** ECS Container Insights on the cluster (per-task metrics to diagnose an incident; billed). @default true */
   containerInsights?: boolean;
   /**
    * Run the migrations in every app task before the app starts: a non-essential `migrate`
-   * container the app container depends on with condition SUCCESS.
+   * container the app container depends on with condition SUCCESS, so a release never reaches
+   * users ahead of its schema.
+   * @default true
    */
-  migrateOnDeploy: boolean;
-  /** Grace seconds added for the migrate step when migrateOnDeploy is on. */
-  migrateGraceSeconds: number;
+  migrateOnDeploy?: boolean;
+  /**
+   * Grace seconds added for the migrate step when migrateOnDeploy is on (a long migration must not fail the health check).
+   * @default 300
+   */
+  migrateGraceSeconds?: number;
   /**
    * The database-init step's variables (when the contract has a `dbInit` command): the owner's
    * connection (`environment` and `secrets` as in the task definition) and `DB_APP_USER`. It runs
@@ -189,10 +232,14 @@ export interface ServiceArgs {
    * Names of the CloudWatch alarms ECS watches during a deployment; one in ALARM rolls the
    * deployment back (the 5xx-rate and unhealthy-host alarms: a release that passes /health but
    * fails requests).
+   * @default the names Monitoring gives them: `<name>-alb-5xx-rate`, `<name>-unhealthy-hosts` (DEPLOYMENT_ALARMS)
    */
-  deploymentAlarmNames: string[];
-  /** Tags applied to every resource. */
-  tags: Record<string, string>;
+  deploymentAlarmNames?: string[];
+  /**
+   * Tags applied to every resource.
+   * @default {}
+   */
+  tags?: Record<string, string>;
   /** Per-child escape hatch, applied before each child is built (infra/components/transform.ts). */
   transform?: {
     cluster?: Transform<aws.ecs.ClusterArgs>;
@@ -227,8 +274,28 @@ export class Service extends pulumi.ComponentResource {
   /** The one-off migrate task definition's family (migrateOnDeploy off only). */
   public readonly migrateFamily?: pulumi.Output<string>;
 
-  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("paved:aws:Service", name, {}, opts);
+    const prefix = input.name ?? new Naming().prefix;
+    const args = withDefaults(input, {
+      name: prefix,
+      cpu: 512,
+      memoryMib: 1024,
+      cpuArchitecture: "X86_64",
+      desiredCount: 2,
+      minCapacity: 2,
+      maxCapacity: 4,
+      cpuTargetPercent: 60,
+      memoryTargetPercent: 70,
+      requestsPerTarget: 1000,
+      healthCheckGraceSeconds: 60,
+      enableEcsExec: false,
+      containerInsights: true,
+      migrateOnDeploy: true,
+      migrateGraceSeconds: 300,
+      deploymentAlarmNames: DEPLOYMENT_ALARMS.map((n) => alarmName(prefix, n)),
+      tags: {},
+    });
     const t = args.transform ?? {};
     const p = { parent: this };
     const sgId = args.securityGroup.id;

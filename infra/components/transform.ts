@@ -47,3 +47,17 @@ export function child<R, Args, Opts>(
   const [a, o] = transform(hook, name, args, { ...opts });
   return new ctor(name, a, o);
 }
+
+/**
+ * A component's args with its documented defaults filled in where the caller left a field
+ * undefined: `withDefaults(args, { tags: {}, multiAz: true })`. The result's defaulted fields are
+ * no longer optional, so the component body reads `args.multiAz` as the value it builds with.
+ */
+export function withDefaults<A extends object, K extends keyof A>(
+  args: A,
+  defaults: { [P in K]-?: Exclude<A[P], undefined> },
+): A & { [P in K]-?: Exclude<A[P], undefined> } {
+  const out: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(defaults)) if (out[k] === undefined) out[k] = v;
+  return out as A & { [P in K]-?: Exclude<A[P], undefined> };
+}
