@@ -114,8 +114,9 @@ export interface DatabaseArgs {
   /** KMS key of the exported-log groups (CloudWatch Logs must be allowed to use it). */
   logKey: aws.kms.Key;
   /**
-   * Retention of the exported PostgreSQL logs (days): a month covers a billing cycle of incidents.
-   * @default 30
+   * Retention of the exported PostgreSQL logs (days): a year, like the service's logs (the prod
+   * tier's floor, which the policy pack holds every log group to).
+   * @default 365
    */
   logRetentionDays?: number;
   /**
@@ -170,7 +171,7 @@ export class Database extends pulumi.ComponentResource {
           n,
           {
             name: `/aws/rds/instance/${identifier}/${logType}`,
-            retentionInDays: args.logRetentionDays ?? 30,
+            retentionInDays: args.logRetentionDays ?? 365,
             kmsKeyId: args.logKey.arn,
             tags,
           } as aws.cloudwatch.LogGroupArgs,

@@ -14,13 +14,13 @@ import { accountInfo, policyJson } from "../tags";
 export interface SecureBucketArgs {
   /** Bucket name prefix (AWS appends a unique suffix). */
   bucketPrefix: string;
-  /** KMS key for SSE-KMS; omit for SSE-S3 (required by ALB access-log delivery). */
+  /** KMS key for SSE-KMS; omit for SSE-S3 (required by ALB access-log delivery). @default undefined (SSE-S3) */
   kmsKey?: aws.kms.Key;
   /** Days after which noncurrent object versions are deleted. */
   noncurrentVersionDays: number;
-  /** Days after which current objects expire (logs); omit to keep objects. */
+  /** Days after which current objects expire (logs); omit to keep objects. @default undefined (kept) */
   expireDays?: number;
-  /** Extra bucket-policy statements (e.g. log delivery); built with the bucket ARN. */
+  /** Extra bucket-policy statements (e.g. log delivery); built with the bucket ARN. @default none (TLS-only deny alone) */
   extraStatements?: (bucketArn: pulumi.Output<string>) => any[];
   /** Refuse `pulumi destroy` of the bucket (prod data). */
   protect: boolean;

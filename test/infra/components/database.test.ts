@@ -143,7 +143,7 @@ describe("infra/components/database: the component on its own", function () {
     for (const g of groups) {
       assert.strictEqual(g.parent, db.parent);
       assert.ok(db.dependencies.includes(g.urn));
-      assert.strictEqual(g.inputs.retentionInDays, 30);
+      assert.strictEqual(g.inputs.retentionInDays, 365, "a year: the prod floor the pack holds every log group to");
     }
   });
 

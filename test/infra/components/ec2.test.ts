@@ -449,7 +449,7 @@ describe("infra/components/ec2: the component on its own", function () {
     assert.strictEqual(one(p, "aws:cloudwatch/metricAlarm:MetricAlarm", "-hosts-status-check").inputs.evaluationPeriods, 2);
   });
 
-  it("no hook: the documented secure defaults (termination protection, 30 GiB encrypted root, 30-day key window, no trunking)", async () => {
+  it("no hook: the documented secure defaults (termination protection, 30 GiB encrypted root, protected key with a 30-day window, no trunking)", async () => {
     const p = await build();
     const lt = one(p, LT);
     assert.deepStrictEqual(
@@ -463,6 +463,11 @@ describe("infra/components/ec2: the component on its own", function () {
     assert.strictEqual(one(p, ASG).inputs.protectFromScaleIn, true);
     assert.strictEqual(one(p, CP).inputs.autoScalingGroupProvider.managedTerminationProtection, "ENABLED");
     assert.strictEqual(one(p, "aws:kms/key:Key").inputs.deletionWindowInDays, 30);
+    assert.strictEqual(
+      p.exportDoc.deployment.resources.find((r) => r.type === "aws:kms/key:Key")!.protect,
+      true,
+      "the volume key is protected",
+    );
     assert.strictEqual(ofType(p, "aws:ecs/accountSettingDefault:AccountSettingDefault").length, 0);
   });
 });

@@ -202,18 +202,8 @@ describe("infra/components/image: the component on its own", function () {
     runPlan("staging", {
       program: () => {
         const key = new aws.kms.Key("k", {});
-        const image = new AppImage("image", {
-          name: "paved-staging",
-          kmsKey: key,
-          keepImages: 30,
-          platform: "linux/amd64",
-          baseImage: "",
-          buildOnPreview: true,
-          forceDelete: false,
-          source: loadAppContract().buildFrom,
-          tags: {},
-          transform,
-        });
+        // Required args only: the rest are the component's defaults.
+        const image = new AppImage("image", { kmsKey: key, source: loadAppContract().buildFrom, transform });
         return { tag: image.tag };
       },
     });
@@ -236,13 +226,14 @@ describe("infra/components/image: the component on its own", function () {
     assert.strictEqual(one(p, "docker:index/image:Image").inputs.buildOnPreview, false);
   });
 
-  it("no hook: the secure repository settings stand", async () => {
+  it("no hook: the secure defaults stand (immutable, scanned, kept on destroy, built on preview, named by the stack)", async () => {
     const p = await build();
     const repo = one(p, "aws:ecr/repository:Repository");
     assert.deepStrictEqual(
       [repo.inputs.imageTagMutability, repo.inputs.imageScanningConfiguration.scanOnPush, repo.inputs.forceDelete],
       ["IMMUTABLE", true, false],
     );
+    assert.strictEqual(repo.inputs.name, "paved-staging");
     assert.strictEqual(one(p, "docker:index/image:Image").inputs.buildOnPreview, true);
   });
 });
