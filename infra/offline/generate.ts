@@ -13,6 +13,7 @@ import { projectFile } from "./project-config";
 import { REPO_ROOT } from "../app";
 import { runPlan } from "./plan";
 import { architecture, architectureDoc, DOCS_STACK, toMermaid } from "./diagram";
+import { componentReference } from "./component-reference";
 
 export interface Generated {
   /** Output path, relative to the repository root. */
@@ -28,6 +29,7 @@ export const GENERATED: Generated[] = [
   { file: "Pulumi.yaml", from: "infra/config.ts (CONFIG_KEYS): the config: block", generate: () => projectFile() },
   { file: "docs/config.md", from: "infra/config.ts (CONFIG_KEYS)", generate: () => configReference() },
   { file: "docs/policies.md", from: "policy/policies (policy/scripts/policy-docs.ts)", generate: () => renderPolicyReference() },
+  { file: "docs/components.md", from: "infra/components/*.ts (their Args' JSDoc)", generate: () => componentReference() },
   {
     file: "docs/architecture.md",
     from: "the prod stack's offline plan (infra/offline/diagram.ts)",

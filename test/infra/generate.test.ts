@@ -15,7 +15,7 @@ describe("generated files (npm run docs)", () => {
   it("the command lists what it generates in --help", async () => {
     assert.ok(GENERATED.some((g) => g.file === "docs/config.md"));
     assert.ok(GENERATED.some((g) => g.file === "app/src/contract.ts"));
-    for (const f of ["docs/policies.md", "docs/architecture.md", "Pulumi.yaml"])
+    for (const f of ["docs/policies.md", "docs/architecture.md", "docs/components.md", "Pulumi.yaml"])
       assert.ok(
         GENERATED.some((g) => g.file === f),
         f,
