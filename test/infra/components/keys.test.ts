@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { plan, ofType, one, STACKS, policyDoc, keyFor } from "../helpers";
 import { runPlan } from "../../../infra/offline/plan";
+import { KEY_PURPOSES, Keys } from "../../../infra/components/keys";
 
 describe("infra/components/keys", () => {
   for (const stack of STACKS) {
@@ -47,5 +49,40 @@ describe("infra/components/keys", () => {
     assert.strictEqual(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], "arn:aws:logs:us-east-1:123456789012:log-group:*");
     assert.ok(doc.Statement.some((s: any) => s.Principal?.Service === "cloudwatch.amazonaws.com"));
     assert.ok(!doc.Statement.some((s: any) => s.Principal === "*" || s.Principal?.AWS === "*"));
+  });
+
+  it("named outputs: one key per purpose, shared by the purposes of a data class in the perDataClass layout", async () => {
+    const p = await runPlan("staging", {
+      program: () => {
+        const out: Record<string, unknown> = {};
+        for (const layout of ["perPurpose", "perDataClass"] as const) {
+          const k = new Keys(`keys-${layout}`, { region: "us-east-1", layout });
+          const named = [k.logs, k.database, k.secrets, k.storage, k.image];
+          assert.deepStrictEqual(
+            named,
+            KEY_PURPOSES.map((x) => k.keys[x]),
+            layout,
+          );
+          out[layout] = pulumi.all(named.map((key) => key.urn)).apply((urns) => urns.map((u) => u.split("::").pop()));
+        }
+        return out;
+      },
+    });
+    assert.deepStrictEqual(p.outputs, {
+      perPurpose: [
+        "keys-perPurpose-logs",
+        "keys-perPurpose-database",
+        "keys-perPurpose-secrets",
+        "keys-perPurpose-storage",
+        "keys-perPurpose-image",
+      ],
+      perDataClass: [
+        "keys-perDataClass-logs",
+        "keys-perDataClass-data",
+        "keys-perDataClass-data",
+        "keys-perDataClass-data",
+        "keys-perDataClass-data",
+      ],
+    });
   });
 });
