@@ -4,6 +4,7 @@ import type {} from "@fastify/helmet";
 import type { HelmetOptions } from "helmet";
 import rateLimit from "@fastify/rate-limit";
 import cors from "@fastify/cors";
+import http from "node:http";
 import type { Socket } from "node:net";
 import type { Pool } from "pg";
 import type { DestinationStream } from "pino";
@@ -11,6 +12,7 @@ import type { Config } from "./config";
 import { ENV_DEFAULTS } from "./env-defaults";
 import { errorBody, statusName } from "./errors";
 import { AccessLogController, createLogger, genReqId, newRequestId, requestLoggerFactory } from "./logger";
+import { livezFastPath } from "./probe";
 import { HELMET_OPTIONS, addStaticHeaders, responseHeaders } from "./security-headers";
 import type { Storage } from "./s3";
 import { checkTimeouts, serverTimeouts, type ServerTimeouts } from "./timeouts";
@@ -64,6 +66,10 @@ export async function buildApp(opts: AppOptions) {
     ...opts.timeouts,
   });
   const securityHeaders = responseHeaders(HELMET_OPTIONS);
+  // Once shutdown starts (drain, then close), finish in-flight requests but tell keep-alive
+  // clients to go away, so a draining task is not held open by idle sockets.
+  const lifecycle = { draining: false };
+  const livez = livezFastPath({ headers: securityHeaders, requestId: genReqId, draining: () => lifecycle.draining });
   const app = Fastify({
     loggerInstance: opts.logger ?? createLogger(opts.config.LOG_LEVEL, opts.logStream),
     childLoggerFactory: requestLoggerFactory,
@@ -78,6 +84,20 @@ export async function buildApp(opts: AppOptions) {
     requestTimeout: timeouts.requestMs,
     connectionTimeout: timeouts.connectionMs,
     keepAliveTimeout: timeouts.keepAliveMs,
+    // The HTTP server is made here (Fastify then leaves its timeouts to us: the same values as
+    // above) so the liveness probe is answered before routing (probe.ts).
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
+        (req, res) => {
+          if (!livez(req, res)) handler(req, res);
+        },
+      );
+      server.keepAliveTimeout = timeouts.keepAliveMs;
+      server.requestTimeout = timeouts.requestMs;
+      server.setTimeout(timeouts.connectionMs);
+      return server;
+    },
     schemaErrorFormatter,
     // Node's HTTP parser errors (408, 431, malformed requests) never reach a route: answer them
     // with the same body and headers, and log the code only — never the raw request bytes
@@ -117,9 +137,6 @@ export async function buildApp(opts: AppOptions) {
   app.removeContentTypeParser("text/plain");
   await app.register(database, { pool: opts.db });
   await app.register(storage, { storage: opts.storage });
-  // Once shutdown starts (drain, then close), finish in-flight requests but tell keep-alive
-  // clients to go away, so a draining task is not held open by idle sockets.
-  const lifecycle = { draining: false };
   app.decorate("lifecycle", lifecycle);
   app.decorate("timeouts", timeouts);
   app.addHook("preClose", async () => {

@@ -60,8 +60,9 @@ const health: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
       config: { rateLimit: false },
       schema: { response: { 200: { type: "object", properties: { status: { type: "string" } } } } },
     },
-    // Not async: a plain return value is sent directly, without a promise per probe. Its
-    // Cache-Control: no-store comes with every response's static headers (security-headers.ts).
+    // Over HTTP, `GET /livez` is answered before routing (probe.ts) with this same answer (a test
+    // holds them equal); this route serves HEAD, a query string and app.inject(). Not async: a
+    // plain return value is sent directly. Cache-Control: no-store comes with the static headers.
     () => ({ status: "ok" }),
   );
 };
