@@ -210,9 +210,9 @@ async function main() {
       helloRounds.push(await load(hello0, "/", 10));
       livezRounds.push(await load(app, "/livez", 10));
     }
-    // The pool closes connections idle for 10 s (pg's default), so after the /livez rounds it is
-    // warmed up again, right before the ticket rounds: without this the first round opened ~10
-    // connections for 50 concurrent clients and had a p99 three times the others'.
+    // The pool closes connections idle for 30 s (db.ts), so after the /livez rounds it is warmed
+    // up again, right before the ticket rounds: without this the first round reopened the pool's
+    // connections for 50 concurrent clients and had a p99 two to three times the others'.
     await load(app, ticketPath, 50, 2, auth);
     const ticketRounds: Run[] = [];
     for (let i = 0; i < TICKET_ROUNDS; i++) ticketRounds.push(await load(app, ticketPath, 50, DURATION, auth));
