@@ -160,6 +160,14 @@ const onEc2 =
           tags,
         })).capacityProvider
     : undefined;
+// Where every container reaches the database, over TLS verified against the RDS CA (same values
+// for the app, migrate and db-init; who logs in, and how, differs per container below).
+const dbConnection = {
+  DB_HOST: database.address,
+  DB_PORT: database.port.apply(String),
+  DB_NAME: cfg.dbName,
+  DB_SSL: "verify-full",
+};
 const service = new Service("service", {
   name,
   region: cfg.region,
@@ -175,10 +183,7 @@ const service = new Service("service", {
     PORT: String(app.port),
     LOG_LEVEL: cfg.logLevel,
     APP_VERSION: image.tag,
-    DB_HOST: database.address,
-    DB_PORT: database.port.apply(String),
-    DB_NAME: cfg.dbName,
-    DB_SSL: "verify-full",
+    ...dbConnection,
     // The app logs in as its own least-privileged role with a fresh IAM token per connection
     // (no password that a rotation could change under it); the migrate step needs owner rights
     // and logs in as the master user with the RDS-managed secret's password.
@@ -227,10 +232,7 @@ const service = new Service("service", {
     environment: {
       NODE_ENV: "production",
       LOG_LEVEL: cfg.logLevel,
-      DB_HOST: database.address,
-      DB_PORT: database.port.apply(String),
-      DB_NAME: cfg.dbName,
-      DB_SSL: "verify-full",
+      ...dbConnection,
       DB_USER: cfg.dbMasterUsername,
       DB_APP_USER: cfg.dbAppUsername,
     },
