@@ -15,6 +15,7 @@
  *              parameter reads outside the state bucket.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { EC2_MESSAGES_ACTIONS, SSM_CHANNEL_ACTIONS } from "../iam-actions";
 
 type S = pulumi.Input<string>;
 
@@ -107,12 +108,7 @@ export function boundaryPolicy() {
       {
         Sid: "EcsExec",
         Effect: "Allow",
-        Action: [
-          "ssmmessages:CreateControlChannel",
-          "ssmmessages:CreateDataChannel",
-          "ssmmessages:OpenControlChannel",
-          "ssmmessages:OpenDataChannel",
-        ],
+        Action: SSM_CHANNEL_ACTIONS,
         Resource: "*",
       },
       { Sid: "Metrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*" },
@@ -135,15 +131,7 @@ export function boundaryPolicy() {
       {
         Sid: "SsmAgent",
         Effect: "Allow",
-        Action: [
-          "ssm:UpdateInstanceInformation",
-          "ec2messages:AcknowledgeMessage",
-          "ec2messages:DeleteMessage",
-          "ec2messages:FailMessage",
-          "ec2messages:GetEndpoint",
-          "ec2messages:GetMessages",
-          "ec2messages:SendReply",
-        ],
+        Action: ["ssm:UpdateInstanceInformation", ...EC2_MESSAGES_ACTIONS],
         Resource: "*",
       },
     ],

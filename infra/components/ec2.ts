@@ -14,6 +14,7 @@
  * `pulumi destroy` force-deletes the hosts instead of hanging on scale-in protected instances).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { EC2_MESSAGES_ACTIONS, SSM_CHANNEL_ACTIONS } from "../iam-actions";
 import * as aws from "@pulumi/aws";
 import { accountInfo, policyJson } from "../tags";
 import { Architecture, Ec2Sizing, ECS_RESERVED_MEMORY_MIB } from "../ec2-sizing";
@@ -294,19 +295,7 @@ export class Ec2Capacity extends pulumi.ComponentResource {
             {
               Sid: "SsmAgent",
               Effect: "Allow",
-              Action: [
-                "ssm:UpdateInstanceInformation",
-                "ssmmessages:CreateControlChannel",
-                "ssmmessages:CreateDataChannel",
-                "ssmmessages:OpenControlChannel",
-                "ssmmessages:OpenDataChannel",
-                "ec2messages:AcknowledgeMessage",
-                "ec2messages:DeleteMessage",
-                "ec2messages:FailMessage",
-                "ec2messages:GetEndpoint",
-                "ec2messages:GetMessages",
-                "ec2messages:SendReply",
-              ],
+              Action: ["ssm:UpdateInstanceInformation", ...SSM_CHANNEL_ACTIONS, ...EC2_MESSAGES_ACTIONS],
               Resource: "*",
             },
           ],

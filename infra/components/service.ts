@@ -12,6 +12,7 @@
  * error, not a crash-looping task.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { SSM_CHANNEL_ACTIONS } from "../iam-actions";
 import * as aws from "@pulumi/aws";
 import { child, withDefaults, type Transform } from "./transform";
 import { Naming } from "./naming";
@@ -439,12 +440,7 @@ export class Service extends pulumi.ComponentResource {
       taskStatements.push({
         Sid: "EcsExec",
         Effect: "Allow",
-        Action: [
-          "ssmmessages:CreateControlChannel",
-          "ssmmessages:CreateDataChannel",
-          "ssmmessages:OpenControlChannel",
-          "ssmmessages:OpenDataChannel",
-        ],
+        Action: SSM_CHANNEL_ACTIONS,
         Resource: "*",
       });
     }
