@@ -248,7 +248,8 @@ async function main() {
         return `${res.status} ${await res.text()}`;
       }),
     );
-    if (appBody !== floorBody) throw new Error(`the floor server answers differently from the app:\n  app:   ${appBody}\n  floor: ${floorBody}`);
+    if (appBody !== floorBody)
+      throw new Error(`the floor server answers differently from the app:\n  app:   ${appBody}\n  floor: ${floorBody}`);
 
     // Warm-up (JIT, prepared statements, the pool's connections): a long-running task is past it.
     await load(hello0, "/", 10, 2);
