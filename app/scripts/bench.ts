@@ -6,7 +6,8 @@
  *     (BENCH_TICKET_ROUNDS, default 5) with the "floor" server (bench-server.ts: bare Fastify, the
  *     app's pool, repository and schemas, nothing else);
  *  3. /health while the database hangs (a TCP listener that never answers);
- *  4. the machine's own tail: the hello-world server at a paced, light load (MACHINE_CHECK_RATE).
+ *  4. in each ticket round also the machine's own tail: the hello-world server at a paced, light
+ *     load (MACHINE_CHECK_RATE).
  * Servers run in child processes so the load generator does not share their event loop,
  * and as compiled JavaScript under plain `node`, as in the image: under ts-node the
  * servers would also carry its require hook and the `domain` module it loads, which
@@ -330,16 +331,17 @@ async function main() {
     await warmUp(floor, ticketPath, auth);
     // Alternating with the floor: the app's distance from it is its own cost; the floor's p99 is
     // what this machine allows any Fastify + pg server here (the load generator and PostgreSQL
-    // share the client CPUs, and at 50 connections they are nearly as busy as the server).
+    // share the client CPUs, and at 50 connections they are nearly as busy as the server). The
+    // machine check in each round shows what the machine's own stalls do to a trivial server.
     const ticketRounds: Run[] = [];
     const floorRounds: Run[] = [];
+    const machine: Awaited<ReturnType<typeof paced>>[] = []; // the machine check, in the same rounds
     for (let i = 0; i < TICKET_ROUNDS; i++) {
       floorRounds.push(await load(floor, ticketPath, 50, DURATION, auth));
       ticketRounds.push(await load(app, ticketPath, 50, DURATION, auth));
+      machine.push(await paced(hello0, "/", MACHINE_CHECK_RATE, DURATION, 50));
     }
     const health = await load(deadDb, "/health", 10, Math.min(DURATION, 5));
-    const machine = [];
-    for (let i = 0; i < 3; i++) machine.push(await paced(hello0, "/", MACHINE_CHECK_RATE, DURATION, 50));
 
     const hello = medianRun(helloRounds);
     const livez = medianRun(livezRounds);
