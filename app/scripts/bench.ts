@@ -1,5 +1,5 @@
 /**
- * `npm run bench:app` — loopback load tests with autocannon (bounded: about 2.5 min with the defaults):
+ * `npm run bench:app` — loopback load tests with autocannon (bounded: about 3 min with the defaults):
  *  1. /livez of the real app vs a bare Fastify hello-world, in alternating rounds (BENCH_ROUNDS, default 7)
  *     of BENCH_SECONDS (default 4) each, same settings; the ratio is the median of the rounds;
  *  2. GET /api/tickets/:id at 50 connections against a real PostgreSQL, in alternating rounds
@@ -387,7 +387,7 @@ async function main() {
     console.log(
       `  this machine's own tail: hello-world at a paced ${MACHINE_CHECK_RATE} req/s over 50 connections, p99 median ${machineP99} ms ` +
         `(rounds ${machine.map((m) => m.p99).join(" ")}; p50 ${median(machine.map((m) => m.p50))} ms; server ${median(machine.map((m) => m.busy))}% busy; ` +
-        `errors ${machine.reduce((n, m) => n + m.errors, 0)}; ` +
+        `errors ${machine.reduce((n, m) => n + m.errors, 0)}; not sent because all 50 connections were busy ${machine.reduce((n, m) => n + m.skipped, 0)}; ` +
         `the load generator's own event loop stalled up to ${Math.max(...machine.map((m) => m.generatorStallMs))} ms)`,
     );
     if (floorRun.p99 >= 15 || machineP99 >= 15)
